@@ -1,0 +1,55 @@
+"""The one Piccolo engine every table and query uses, and where its DSN comes from."""
+
+from __future__ import annotations
+
+from piccolo.engine.postgres import PostgresEngine
+
+from app.db.embedded import EmbeddedPostgres
+from app.settings import Settings
+
+# Pool bounds per process; PostgreSQL's max_connections is shared by every web and worker
+# process, so keep these small and scale out by processes.
+POOL_MIN_SIZE = 1
+POOL_MAX_SIZE = 10
+
+
+class LazyPostgresEngine(PostgresEngine):
+    """A PostgresEngine that does not connect when constructed.
+
+    Piccolo's engine checks the server version (and creates extensions) in its constructor,
+    i.e. at import of piccolo_conf, before any process knows its DSN. Extensions are created
+    by our migrations instead.
+    """
+
+    async def check_version(self) -> None:
+        return None
+
+    async def prep_database(self) -> None:
+        return None
+
+
+# Piccolo finds its engine through piccolo_conf.DB (this object). Its DSN is set by
+# `configure()` before first use: each process (and each test) points it at its database.
+DB = LazyPostgresEngine(config={"dsn": "postgresql:///unconfigured"})
+
+
+def database_dsn(settings: Settings) -> str:
+    """DATABASE_URL when set, otherwise the embedded server's DSN (which may not be running)."""
+    if settings.database_url:
+        return settings.database_url
+    return EmbeddedPostgres(settings.data_dir).dsn()
+
+
+def configure(dsn: str) -> None:
+    if DB.pool is not None:
+        raise RuntimeError("close the connection pool before pointing the engine elsewhere")
+    DB.config = {"dsn": dsn}
+
+
+async def open_pool() -> None:
+    await DB.start_connection_pool(min_size=POOL_MIN_SIZE, max_size=POOL_MAX_SIZE)
+
+
+async def close_pool() -> None:
+    if DB.pool is not None:
+        await DB.close_connection_pool()

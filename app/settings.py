@@ -1,0 +1,201 @@
+"""Every environment variable Auto-Flow reads, in one typed registry.
+
+No other module reads `os.environ`. Each setting carries its help text; the README
+documents every one of them and a test fails when one is missing there.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+
+class SettingsError(ValueError):
+    """A setting holds a value we cannot use; the message names the variable."""
+
+
+def _root_default_data_dir() -> str:
+    # As root, the embedded PostgreSQL runs as a system user that must be able to reach its
+    # cluster; keep it out of root's home so nothing there is widened (see README).
+    return "/var/lib/autoflow" if os.geteuid() == 0 else "data"
+
+
+def _parse_bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("expected true/false")
+
+
+def _parse_positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError("expected a positive whole number")
+    return value
+
+
+def _parse_positive_float(raw: str) -> float:
+    value = float(raw)
+    if value <= 0:
+        raise ValueError("expected a positive number")
+    return value
+
+
+def _parse_database_url(raw: str) -> str:
+    if not raw.startswith(("postgresql://", "postgres://")):
+        raise ValueError("expected a postgresql:// URL")
+    return raw
+
+
+def _parse_log_level(raw: str) -> str:
+    level = raw.strip().upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ValueError("expected DEBUG, INFO, WARNING or ERROR")
+    return level
+
+
+def _parse_public_url(raw: str) -> str:
+    if not raw.startswith(("http://", "https://")):
+        raise ValueError("expected an http:// or https:// URL")
+    return raw.rstrip("/")
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str
+    help: str
+    parse: Callable[[str], Any] = str
+    default: str | Callable[[], str] | None = None
+
+    def default_text(self) -> str | None:
+        return self.default() if callable(self.default) else self.default
+
+
+REGISTRY: tuple[Setting, ...] = (
+    Setting(
+        "DATABASE_URL",
+        "PostgreSQL URL (postgresql://user:pass@host:5432/db). Unset: an embedded PostgreSQL 16 "
+        "with pgvector runs from the data directory.",
+        _parse_database_url,
+    ),
+    Setting(
+        "AUTOFLOW_DATA_DIR",
+        "Where the embedded PostgreSQL cluster and the master key live. Default `data` in the "
+        "working directory, or `/var/lib/autoflow` when running as root.",
+        str,
+        _root_default_data_dir,
+    ),
+    Setting(
+        "INIT_ADMIN_TOKEN",
+        "One-time token that lets the first admin be created at /setup while no user exists. "
+        "Useless once any user exists.",
+    ),
+    Setting("AUTOFLOW_HOST", "Address the web server binds to.", str, "127.0.0.1"),
+    Setting("AUTOFLOW_PORT", "Port the web server binds to.", _parse_positive_int, "8000"),
+    Setting(
+        "AUTOFLOW_PUBLIC_URL",
+        "The URL people and webhook senders use to reach this server (invite links, webhook "
+        "URLs). Default http://AUTOFLOW_HOST:AUTOFLOW_PORT. An https URL turns on Secure cookies.",
+        _parse_public_url,
+    ),
+    Setting(
+        "AUTOFLOW_SESSION_IDLE_MINUTES",
+        "A session ends after this many minutes without a request.",
+        _parse_positive_int,
+        "720",
+    ),
+    Setting(
+        "AUTOFLOW_SESSION_MAX_HOURS",
+        "A session ends this many hours after login, however active.",
+        _parse_positive_int,
+        "168",
+    ),
+    Setting(
+        "AUTOFLOW_WEB_WORKERS",
+        "Number of web worker processes `autoflow run` and `autoflow web` start.",
+        _parse_positive_int,
+        "1",
+    ),
+    Setting(
+        "AUTOFLOW_WORKER_HEARTBEAT_SECONDS",
+        "How often a queue worker records that it is alive.",
+        _parse_positive_float,
+        "10",
+    ),
+    Setting(
+        "AUTOFLOW_STALLED_WORKER_SECONDS",
+        "A worker silent for this long is presumed dead and its running jobs are re-queued.",
+        _parse_positive_float,
+        "60",
+    ),
+    Setting("AUTOFLOW_LOG_LEVEL", "DEBUG, INFO, WARNING or ERROR.", _parse_log_level, "INFO"),
+    Setting(
+        "TEST_DATABASE_URL",
+        "Tests only: a PostgreSQL server (superuser URL) to run the suite against instead of an "
+        "embedded one. Each test gets its own database cloned from a template.",
+        _parse_database_url,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None
+    data_dir: Path
+    init_admin_token: str | None
+    host: str
+    port: int
+    public_url: str
+    session_idle_minutes: int
+    session_max_hours: int
+    web_workers: int
+    worker_heartbeat_seconds: float
+    stalled_worker_seconds: float
+    log_level: str
+    test_database_url: str | None
+
+    @property
+    def cookie_secure(self) -> bool:
+        return self.public_url.startswith("https://")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for setting in REGISTRY:
+            raw = environ.get(setting.env)
+            if raw is None or raw == "":
+                raw = setting.default_text()
+            if raw is None:
+                values[setting.env] = None
+                continue
+            try:
+                values[setting.env] = setting.parse(raw)
+            except ValueError as error:
+                raise SettingsError(f"{setting.env}={raw!r} is not valid: {error}") from None
+        host, port = values["AUTOFLOW_HOST"], values["AUTOFLOW_PORT"]
+        return cls(
+            database_url=values["DATABASE_URL"],
+            data_dir=Path(values["AUTOFLOW_DATA_DIR"]).expanduser().resolve(),
+            init_admin_token=values["INIT_ADMIN_TOKEN"],
+            host=host,
+            port=port,
+            public_url=values["AUTOFLOW_PUBLIC_URL"] or f"http://{host}:{port}",
+            session_idle_minutes=values["AUTOFLOW_SESSION_IDLE_MINUTES"],
+            session_max_hours=values["AUTOFLOW_SESSION_MAX_HOURS"],
+            web_workers=values["AUTOFLOW_WEB_WORKERS"],
+            worker_heartbeat_seconds=values["AUTOFLOW_WORKER_HEARTBEAT_SECONDS"],
+            stalled_worker_seconds=values["AUTOFLOW_STALLED_WORKER_SECONDS"],
+            log_level=values["AUTOFLOW_LOG_LEVEL"],
+            test_database_url=values["TEST_DATABASE_URL"],
+        )
+
+    def replace(self, **changes: Any) -> Settings:
+        current = {f.name: getattr(self, f.name) for f in fields(self)}
+        current.update(changes)
+        return Settings(**current)

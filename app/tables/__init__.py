@@ -1,0 +1,16 @@
+"""Piccolo table definitions, one module per area of the product."""
+
+from app.tables.auth import LoginThrottle, Session, User
+from app.tables.projects import Invite, Project, ProjectMembership
+
+ALL_TABLES = (User, Session, Invite, LoginThrottle, Project, ProjectMembership)
+
+__all__ = [
+    "ALL_TABLES",
+    "Invite",
+    "LoginThrottle",
+    "Project",
+    "ProjectMembership",
+    "Session",
+    "User",
+]
