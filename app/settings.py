@@ -95,6 +95,12 @@ REGISTRY: tuple[Setting, ...] = (
         "One-time token that lets the first admin be created at /setup while no user exists. "
         "Useless once any user exists.",
     ),
+    Setting(
+        "AUTOFLOW_SECRET_KEY",
+        "Signs the small cookie that carries flash messages and the pre-login CSRF token. "
+        "Default: a random key kept in AUTOFLOW_DATA_DIR/secret.key (created on first run, "
+        "mode 0600). Set it when web processes run on more than one machine.",
+    ),
     Setting("AUTOFLOW_HOST", "Address the web server binds to.", str, "127.0.0.1"),
     Setting("AUTOFLOW_PORT", "Port the web server binds to.", _parse_positive_int, "8000"),
     Setting(
@@ -148,6 +154,7 @@ class Settings:
     database_url: str | None
     data_dir: Path
     init_admin_token: str | None
+    secret_key: str | None
     host: str
     port: int
     public_url: str
@@ -183,6 +190,7 @@ class Settings:
             database_url=values["DATABASE_URL"],
             data_dir=Path(values["AUTOFLOW_DATA_DIR"]).expanduser().resolve(),
             init_admin_token=values["INIT_ADMIN_TOKEN"],
+            secret_key=values["AUTOFLOW_SECRET_KEY"],
             host=host,
             port=port,
             public_url=values["AUTOFLOW_PUBLIC_URL"] or f"http://{host}:{port}",

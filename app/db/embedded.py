@@ -133,9 +133,9 @@ class EmbeddedPostgres:
             shutil.rmtree(staging, ignore_errors=True)
             shutil.copytree(source, staging, symlinks=True)
             for folder, _dirs, _files in os.walk(staging):
-                os.chmod(folder, 0o755)
+                os.chmod(folder, 0o755)  # noqa: S103 - the system user must run these binaries
             staging.rename(target)
-        os.chmod(self.data_dir, 0o755)
+        os.chmod(self.data_dir, 0o755)  # noqa: S103 - and traverse to them; secrets inside stay 0600
         return target / "bin"
 
     def _run_pg(self, program: str, *args: str) -> str:

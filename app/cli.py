@@ -1,0 +1,281 @@
+"""`autoflow`: the operator's command line (run, web, worker, migrate, accounts, projects)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from app.auth.secrets import new_token
+from app.db import engine
+from app.db.embedded import EmbeddedPostgres, EmbeddedPostgresError
+from app.db.migrate import MigrationError, apply_migrations, pending_migrations
+from app.settings import Settings, SettingsError
+
+logger = logging.getLogger("autoflow")
+
+
+class CommandError(RuntimeError):
+    """A command cannot go on; the message is printed as is."""
+
+
+# -- shared plumbing -------------------------------------------------------------------------
+
+
+def _database(settings: Settings) -> tuple[str, bool]:
+    """The DSN to use, starting the embedded server when DATABASE_URL is unset.
+    Returns (dsn, whether this call started the embedded server)."""
+    if settings.database_url:
+        return settings.database_url, False
+    return engine.database_dsn(settings), EmbeddedPostgres(settings.data_dir).ensure_running()
+
+
+async def _with_pool(dsn: str, body: Callable[[], Awaitable[Any]]) -> Any:
+    if pending := await pending_migrations(dsn):
+        raise CommandError(f"{len(pending)} migration(s) are pending: run `autoflow migrate` first")
+    engine.configure(dsn)
+    await engine.open_pool()
+    try:
+        return await body()
+    finally:
+        await engine.close_pool()
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    if not sys.stdin.isatty():
+        raise CommandError("no terminal to ask for a password: use --password-stdin")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Password again: "):
+        raise CommandError("the two passwords differ")
+    return first
+
+
+# -- commands --------------------------------------------------------------------------------
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    dsn, _ = _database(settings)
+    applied = asyncio.run(apply_migrations(dsn))
+    print(f"Applied {len(applied)} migration(s)." if applied else "The database is up to date.")
+    return 0
+
+
+def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
+    from app.services.users import create_user
+
+    password = _read_password(args)
+    dsn, _ = _database(settings)
+    user = asyncio.run(_with_pool(dsn, lambda: create_user(args.username, password, is_admin=True)))
+    print(f"Created admin {user.username}. Sign in at {settings.public_url}/login")
+    return 0
+
+
+def cmd_create_project(settings: Settings, args: argparse.Namespace) -> int:
+    from app.services.projects import create_project
+    from app.tables import User
+
+    async def body() -> Any:
+        owner = await User.select(User.id).where(User.username == args.admin.lower()).first()
+        if owner is None:
+            raise CommandError(f"no user named {args.admin!r}")
+        return await create_project(args.slug, args.name, owner["id"])
+
+    dsn, _ = _database(settings)
+    project = asyncio.run(_with_pool(dsn, body))
+    print(f"Created project {project.name}: {settings.public_url}/p/{project.slug}")
+    return 0
+
+
+def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
+    from app.services.members import INVITE_TTL, create_invite
+    from app.services.projects import Role, get_by_slug
+
+    async def body() -> str:
+        project = await get_by_slug(args.project)
+        if project is None:
+            raise CommandError(f"no project with slug {args.project!r}")
+        return await create_invite(project["id"], Role(args.role), created_by=None)
+
+    dsn, _ = _database(settings)
+    token = asyncio.run(_with_pool(dsn, body))
+    print(f"Invite link ({args.role}, valid {INVITE_TTL.days} days, single use):")
+    print(f"{settings.public_url}/invite/{token}")
+    return 0
+
+
+def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
+    _database(settings)
+    return _exec_web(settings)
+
+
+def _web_command(settings: Settings) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "hypercorn",
+        "app.asgi:app",
+        "--bind",
+        f"{settings.host}:{settings.port}",
+        "--workers",
+        str(settings.web_workers),
+        "--access-logfile",
+        "-",
+    ]
+
+
+def _exec_web(settings: Settings) -> int:
+    return subprocess.call(_web_command(settings))
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from app.jobs.queue import build
+
+    dsn, _ = _database(settings)
+
+    async def body() -> None:
+        queue = build(dsn)
+        async with queue.open_async():
+            await queue.run_worker_async(
+                name=args.name,
+                concurrency=args.concurrency,
+                update_heartbeat_interval=settings.worker_heartbeat_seconds,
+                stalled_worker_timeout=settings.stalled_worker_seconds,
+            )
+
+    asyncio.run(_with_pool(dsn, body))
+    return 0
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    from app.services.users import user_count
+
+    dsn, started_embedded = _database(settings)
+    applied = asyncio.run(apply_migrations(dsn))
+    if applied:
+        print(f"Applied {len(applied)} migration(s).")
+    needs_admin = asyncio.run(_with_pool(dsn, user_count)) == 0
+    child_env = dict(os.environ)
+    print(f"\n  Auto-Flow is running at {settings.public_url}\n")
+    if needs_admin:
+        token = settings.init_admin_token
+        if not token:
+            # A one-time token for this run only, printed here and passed to the web process.
+            token = new_token()
+            child_env["INIT_ADMIN_TOKEN"] = token
+        print("  No account exists yet. Create the first admin:")
+        print(f"    open {settings.public_url}/setup and enter the set-up token")
+        if not settings.init_admin_token:
+            print(f"    {token}")
+        else:
+            print("    (the value of INIT_ADMIN_TOKEN)")
+        print("  or, in another shell:  autoflow create-admin --username <you>\n")
+    print("  Stop with Ctrl-C.\n", flush=True)
+
+    children = [
+        subprocess.Popen(_web_command(settings), env=child_env),
+        subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], env=child_env),
+    ]
+    stopping = False
+
+    def stop(signum: int, _frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while all(child.poll() is None for child in children):
+            try:
+                children[0].wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                pass
+        if not stopping:
+            print("error: a process stopped unexpectedly; stopping the others", file=sys.stderr)
+            stop(signal.SIGTERM, None)
+        for child in children:
+            try:
+                child.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                child.kill()
+    finally:
+        if started_embedded:
+            EmbeddedPostgres(settings.data_dir).stop()
+    return 0 if stopping else 1
+
+
+def cmd_db_url(settings: Settings, args: argparse.Namespace) -> int:
+    dsn, _ = _database(settings)
+    print(dsn)
+    return 0
+
+
+# -- entry point -----------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="autoflow", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("run", help="migrate, then run web and worker together").set_defaults(
+        handler=cmd_run
+    )
+    sub.add_parser("web", help="run the web server (hypercorn)").set_defaults(handler=cmd_web)
+    worker = sub.add_parser("worker", help="run a queue worker")
+    worker.add_argument("--name", default=None, help="worker name shown in the queue tables")
+    worker.add_argument("--concurrency", type=int, default=4, help="jobs run at once")
+    worker.set_defaults(handler=cmd_worker)
+    sub.add_parser("migrate", help="apply pending database migrations").set_defaults(
+        handler=cmd_migrate
+    )
+    sub.add_parser("db-url", help="print the database URL in use").set_defaults(handler=cmd_db_url)
+
+    admin = sub.add_parser("create-admin", help="create an instance admin account")
+    admin.add_argument("--username", required=True)
+    admin.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    admin.set_defaults(handler=cmd_create_admin)
+
+    project = sub.add_parser("create-project", help="create a project")
+    project.add_argument("--slug", required=True)
+    project.add_argument("--name", required=True)
+    project.add_argument("--admin", required=True, help="username who becomes its admin")
+    project.set_defaults(handler=cmd_create_project)
+
+    invite = sub.add_parser("invite", help="print a single-use invite link to a project")
+    invite.add_argument("--project", required=True, help="project slug")
+    invite.add_argument("--role", choices=["admin", "editor", "viewer"], default="editor")
+    invite.set_defaults(handler=cmd_invite)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        logging.basicConfig(
+            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        return args.handler(settings, args)
+    except (SettingsError, EmbeddedPostgresError, MigrationError, CommandError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except ValueError as error:  # AccountProblem, ProjectProblem: bad input, said plainly
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

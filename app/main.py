@@ -1,0 +1,92 @@
+"""The web application factory. `hypercorn app.asgi:app` serves the app it builds."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from jinja2 import ChoiceLoader, FileSystemLoader
+from quart import Quart
+
+from app import __version__
+from app.db import engine
+from app.db.embedded import EmbeddedPostgres
+from app.db.migrate import pending_migrations
+from app.jobs.queue import open_queue
+from app.settings import Settings
+from app.web import errors, security, templating
+
+logger = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent
+STATIC_FOLDER = ROOT.parent / "static"
+# Uploads and form posts are small here; anything bigger is refused with 413.
+MAX_CONTENT_LENGTH = 1024 * 1024
+
+
+class StartupError(RuntimeError):
+    """The web process cannot serve; the message says what to do."""
+
+
+def create_app(settings: Settings | None = None) -> Quart:
+    settings = settings or Settings.from_env()
+    app = Quart(__name__, static_folder=str(STATIC_FOLDER), static_url_path="/static")
+    app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
+    app.config["AUTOFLOW_SETTINGS"] = settings
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(ROOT / "pages" / "templates")),
+            FileSystemLoader(str(ROOT / "partials" / "templates")),
+        ]
+    )
+    templating.install(app)
+    security.install(app, settings)
+    errors.install(app)
+
+    from app.pages import auth, members, projects
+    from app.partials import members as member_partials
+    from app.partials import projects as project_partials
+
+    for blueprint in (
+        auth.blueprint,
+        projects.blueprint,
+        members.blueprint,
+        project_partials.blueprint,
+        member_partials.blueprint,
+    ):
+        app.register_blueprint(blueprint)
+
+    @app.before_serving
+    async def connect() -> None:
+        dsn = await _database_ready(settings)
+        engine.configure(dsn)
+        await engine.open_pool()
+        app.extensions["queue"] = await open_queue(dsn)
+
+    @app.after_serving
+    async def disconnect() -> None:
+        queue = app.extensions.pop("queue", None)
+        if queue is not None:
+            await queue.close_async()
+        await engine.close_pool()
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    return app
+
+
+async def _database_ready(settings: Settings) -> str:
+    dsn = engine.database_dsn(settings)
+    if not settings.database_url:
+        EmbeddedPostgres(settings.data_dir).ensure_running()
+    try:
+        pending = await pending_migrations(dsn)
+    except OSError as error:
+        raise StartupError(f"PostgreSQL is unreachable ({error}); check DATABASE_URL") from None
+    if pending:
+        raise StartupError(
+            f"{len(pending)} migration(s) are not applied ({pending[0]} ...): run `autoflow migrate`"
+        )
+    return dsn

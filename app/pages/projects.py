@@ -1,0 +1,83 @@
+"""The projects list, a project's home, and its sections."""
+
+from __future__ import annotations
+
+from quart import Blueprint, Response, g, redirect, request
+
+from app.services import projects
+from app.services.projects import ProjectProblem
+from app.web.guards import login_required, project_for, require_instance_admin
+from app.web.render import notice, page
+
+blueprint = Blueprint("projects", __name__)
+
+# Sections that later stages fill in; each page says honestly what will come.
+SECTIONS = {
+    "settings": (
+        "Settings",
+        "Integrations for this project: the Asana and GitHub tokens (stored encrypted), the "
+        "Asana projects and custom fields (AutoTask, Repo, Status), the GitHub repositories, "
+        "links, contacts and status mapping. Only project admins will edit them.",
+    ),
+    "webhooks": (
+        "Webhooks",
+        "The Asana and GitHub webhook URLs of this project, one-click set-up and validation, "
+        "and the health of every hook: last delivery, failures, heartbeat age.",
+    ),
+    "api": (
+        "API",
+        "Project-scoped API tokens (shown once, revocable), curl examples for every operation "
+        "of /api/v1, and the OpenAPI document.",
+    ),
+    "knowledge": (
+        "Knowledge",
+        "Markdown notes, repository docs links and contacts that go into every GitHub issue's "
+        "Project Context block, ready for embeddings later.",
+    ),
+}
+
+
+@blueprint.get("/app")
+@login_required
+async def index() -> Response:
+    mine = await projects.projects_for(g.session.user_id)
+    return await page("projects.html", projects=mine, form={}, errors={})
+
+
+@blueprint.post("/app/projects")
+@login_required
+async def create() -> Response:
+    require_instance_admin()
+    form = await request.form
+    try:
+        created = await projects.create_project(
+            form.get("slug", ""), form.get("name", ""), g.session.user_id
+        )
+    except ProjectProblem as problem:
+        mine = await projects.projects_for(g.session.user_id)
+        return await page(
+            "projects.html",
+            status=400,
+            projects=mine,
+            form=form,
+            errors={problem.field or "form": str(problem)},
+        )
+    await notice(f"Project {created.name} created.")
+    return redirect(f"/p/{created.slug}", 303)
+
+
+@blueprint.get("/p/<slug>")
+@login_required
+async def home(slug: str) -> Response:
+    access = await project_for(slug)
+    return await page("project_home.html", section="tasks", access=access)
+
+
+@blueprint.get("/p/<slug>/<any(settings, webhooks, api, knowledge):section>")
+@login_required
+async def section(slug: str, section: str) -> Response:
+    access = await project_for(slug)
+    title, promise = SECTIONS[section]
+    return await page(
+        "project_section.html", section=section, title=title, promise=promise, access=access
+    )

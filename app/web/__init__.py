@@ -1,0 +1,1 @@
+"""What every page, partial and form shares: security hooks, guards and rendering."""
