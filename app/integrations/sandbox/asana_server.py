@@ -29,6 +29,7 @@ from app.integrations.sandbox.server import ServerHandle, json_response, start_s
 API_PREFIX = "/api/1.0"
 MAX_PAGE_SIZE = 100  # Reference: https://developers.asana.com/docs/pagination (limit 1..100)
 HANDSHAKE_TIMEOUT_SECONDS = 10.0
+USER_GID = web.RequestKey("user_gid", str)  # the gid of the token's user
 DELIVERY_RETRY_DELAYS = (0.05, 0.1, 0.2)  # stands in for Asana's 24 hours of backoff
 
 Handler = Callable[[web.Request], Any]
@@ -145,7 +146,7 @@ class AsanaSandbox:
         user_gid = self.world.tokens.get(token) if scheme.lower() == "bearer" else None
         if user_gid is None:
             raise AsanaError(401, "Not Authorized")
-        request["user_gid"] = user_gid
+        request[USER_GID] = user_gid
         return await handler(request)
 
     # -- helpers ---------------------------------------------------------------------------
@@ -227,7 +228,7 @@ class AsanaSandbox:
 
     async def get_me(self, request: web.Request) -> web.Response:
         # Reference: https://developers.asana.com/reference/getuser
-        user = self.world.users[request["user_gid"]]
+        user = self.world.users[request[USER_GID]]
         record = {
             **store.compact(user.gid, "user", user.name),
             "email": user.email,
@@ -359,7 +360,7 @@ class AsanaSandbox:
         if data.get("custom_fields"):
             self._apply_custom_fields(task, data["custom_fields"])
         events = [
-            self._event(task, "added", request["user_gid"], parent=("project", gid))
+            self._event(task, "added", request[USER_GID], parent=("project", gid))
             for gid in task.project_gids
         ]
         self.emit(task, events)
@@ -370,7 +371,7 @@ class AsanaSandbox:
         task = self._find(self.world.tasks, request.match_info["gid"], "task")
         data = await self._data(request)
         changed = self.apply_changes(task, data)
-        self.emit_changes(task, changed, request["user_gid"])
+        self.emit_changes(task, changed, request[USER_GID])
         return self._respond(request, store.task_json(task, self.world))
 
     def apply_changes(self, task: store.Task, data: dict[str, Any]) -> list[str]:
@@ -454,10 +455,10 @@ class AsanaSandbox:
         text = str(data.get("text") or "")
         if not text and not data.get("html_text"):
             raise AsanaError(400, "text: Missing input")
-        story = store.Story(store.new_gid(), text, store.now(), request["user_gid"])
+        story = store.Story(store.new_gid(), text, store.now(), request[USER_GID])
         task.stories.append(story)
         event = {
-            "user": store.compact(request["user_gid"], "user"),
+            "user": store.compact(request[USER_GID], "user"),
             "created_at": store.asana_time(story.created_at),
             "action": "added",
             "resource": {**store.compact(story.gid, "story"), "resource_subtype": "comment_added"},
@@ -478,7 +479,7 @@ class AsanaSandbox:
             h
             for h in self.world.webhooks.values()
             if h.workspace_gid == workspace_gid
-            and h.owner_gid == request["user_gid"]
+            and h.owner_gid == request[USER_GID]
             and (resource_gid is None or h.resource_gid == resource_gid)
         ]
         return self._page(request, [store.webhook_json(h) for h in hooks])
@@ -545,7 +546,7 @@ class AsanaSandbox:
             target=target,
             filters=list(filters),
             secret=secret,
-            owner_gid=request["user_gid"],
+            owner_gid=request[USER_GID],
             workspace_gid=workspace_gid,
             created_at=store.now(),
         )

@@ -27,6 +27,7 @@ from app.integrations.sandbox.server import ServerHandle, json_response, start_s
 
 Handler = Callable[[web.Request], Any]
 PERMISSION_RANK = {"read": 1, "write": 2, "admin": 3}
+ACCOUNT = web.RequestKey("account", store.Account | None)  # None: no token given
 STATE_REASONS = ("completed", "not_planned", "reopened")
 
 
@@ -172,12 +173,12 @@ class GitHubSandbox:
             )
         # Reference: https://docs.github.com/en/rest/authentication/authenticating-to-the-rest-api
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        request["account"] = None
+        request[ACCOUNT] = None
         if scheme:
             login = self.world.tokens.get(token) if scheme.lower() in ("bearer", "token") else None
             if login is None:
                 raise GitHubError(401, "Bad credentials")
-            request["account"] = self.world.accounts[login]
+            request[ACCOUNT] = self.world.accounts[login]
         return await handler(request)
 
     # -- helpers ---------------------------------------------------------------------------
@@ -186,7 +187,7 @@ class GitHubSandbox:
         """The repository, or 404 when it is missing or private to this caller (as GitHub does)."""
         full_name = f"{request.match_info['owner']}/{request.match_info['repo']}".lower()
         repo = self.world.repos.get(full_name)
-        account = request["account"]
+        account = request[ACCOUNT]
         permission = self.world.permission(repo, account.login) if repo and account else None
         if repo is None or permission is None:
             raise GitHubError(404, "Not Found")
@@ -235,9 +236,9 @@ class GitHubSandbox:
 
     async def get_user(self, request: web.Request) -> web.Response:
         # Reference: https://docs.github.com/en/rest/users/users#get-the-authenticated-user
-        if request["account"] is None:
+        if request[ACCOUNT] is None:
             raise GitHubError(401, "Requires authentication")
-        return json_response(store.account_json(request["account"], self._url()))
+        return json_response(store.account_json(request[ACCOUNT], self._url()))
 
     async def get_repo(self, request: web.Request) -> web.Response:
         # Reference: https://docs.github.com/en/rest/repos/repos#get-a-repository
@@ -250,15 +251,15 @@ class GitHubSandbox:
         title = data.get("title") if isinstance(data, dict) else None
         if not title:
             raise _validation("Issue", "title", "missing_field")
-        issue = self.open_issue(repo, str(title), str(data.get("body") or ""), request["account"])
+        issue = self.open_issue(repo, str(title), str(data.get("body") or ""), request[ACCOUNT])
         # Labels need push access; without it GitHub drops them silently.
-        if data.get("labels") and self.world.permission(repo, request["account"].login) != "read":
+        if data.get("labels") and self.world.permission(repo, request[ACCOUNT].login) != "read":
             issue.labels = [self._label(repo, name) for name in data["labels"]]
         self.fire(
             repo,
             "issues",
             {"action": "opened", "issue": store.issue_json(issue, repo, self._url())},
-            request["account"],
+            request[ACCOUNT],
         )
         return json_response(store.issue_json(issue, repo, self._url()), status=201)
 
@@ -314,7 +315,7 @@ class GitHubSandbox:
                 repo,
                 "issues",
                 {"action": action, "issue": store.issue_json(issue, repo, self._url())},
-                request["account"],
+                request[ACCOUNT],
             )
         return json_response(store.issue_json(issue, repo, self._url()))
 
@@ -340,7 +341,7 @@ class GitHubSandbox:
         if not isinstance(data, dict) or not data.get("body"):
             raise _validation("IssueComment", "body", "missing_field")
         comment = self.add_comment(
-            repo, int(number) if number.isdigit() else -1, str(data["body"]), request["account"]
+            repo, int(number) if number.isdigit() else -1, str(data["body"]), request[ACCOUNT]
         )
         return json_response(
             store.comment_json(comment, repo, int(number), self._url()), status=201
@@ -416,7 +417,7 @@ class GitHubSandbox:
                     "issue": store.issue_json(issue, repo, self._url()),
                     "label": store.label_json(label, repo, self._url()),
                 }
-                self.fire(repo, "issues", payload, request["account"])
+                self.fire(repo, "issues", payload, request[ACCOUNT])
         return json_response([store.label_json(lb, repo, self._url()) for lb in issue.labels])
 
     async def remove_label(self, request: web.Request) -> web.Response:
@@ -433,7 +434,7 @@ class GitHubSandbox:
             "issue": store.issue_json(issue, repo, self._url()),
             "label": store.label_json(label, repo, self._url()),
         }
-        self.fire(repo, "issues", payload, request["account"])
+        self.fire(repo, "issues", payload, request[ACCOUNT])
         return json_response([store.label_json(lb, repo, self._url()) for lb in issue.labels])
 
     # -- pull requests and workflow runs ---------------------------------------------------------
@@ -483,7 +484,7 @@ class GitHubSandbox:
         words = re.sub(r'"[^"]*"', " ", query).split()
         qualifiers = dict(w.split(":", 1) for w in words if ":" in w)
         phrases += [w for w in words if ":" not in w]
-        account = request["account"]
+        account = request[ACCOUNT]
         items = []
         for repo in self.world.repos.values():
             if "repo" in qualifiers and repo.full_name.lower() != qualifiers["repo"].lower():
@@ -552,7 +553,7 @@ class GitHubSandbox:
             store.now(),
         )
         repo.hooks[hook.id] = hook
-        self._ping(repo, hook, request["account"])  # GitHub pings every new hook
+        self._ping(repo, hook, request[ACCOUNT])  # GitHub pings every new hook
         return json_response(store.hook_json(hook, repo, self._url()), status=201)
 
     async def ping_hook(self, request: web.Request) -> web.Response:
@@ -565,7 +566,7 @@ class GitHubSandbox:
         )
         if hook is None:
             raise GitHubError(404, "Not Found")
-        self._ping(repo, hook, request["account"])
+        self._ping(repo, hook, request[ACCOUNT])
         return web.Response(status=204)
 
     async def delete_hook(self, request: web.Request) -> web.Response:
