@@ -1,0 +1,54 @@
+"""The sandbox runs on its own: `python -m app.integrations.sandbox`."""
+
+import asyncio
+import re
+import signal
+import sys
+
+import aiohttp
+
+from app.integrations.sandbox.cli import build_parser
+
+
+def test_the_command_takes_host_and_port_options():
+    args = build_parser().parse_args(
+        ["--host", "127.0.0.1", "--asana-port", "0", "--github-port", "0"]
+    )
+
+    assert (args.host, args.asana_port, args.github_port) == ("127.0.0.1", 0, 0)
+
+
+async def test_the_command_prints_its_urls_and_tokens_and_serves_them():
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "app.integrations.sandbox",
+        "--host",
+        "127.0.0.1",
+        "--asana-port",
+        "0",
+        "--github-port",
+        "0",
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        lines = []
+        while not any("GitHub App" in line for line in lines):
+            lines.append((await asyncio.wait_for(process.stdout.readline(), 20)).decode())
+        banner = "".join(lines)
+        asana_url = re.search(r"Asana API:\s+(\S+)", banner).group(1)
+        github_url = re.search(r"GitHub API:\s+(\S+)", banner).group(1)
+        assert "asana-sandbox-token" in banner and "github-sandbox-token" in banner
+
+        async with aiohttp.ClientSession() as session:
+            async with session.get(
+                f"{asana_url}/workspaces", headers={"Authorization": "Bearer asana-sandbox-token"}
+            ) as response:
+                assert response.status == 200
+            async with session.get(
+                f"{github_url}/user", headers={"Authorization": "Bearer github-sandbox-token"}
+            ) as response:
+                assert (await response.json())["login"] == "sandbox-admin"
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert await asyncio.wait_for(process.wait(), 20) == 0
