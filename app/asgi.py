@@ -1,5 +1,12 @@
 """The ASGI entry point for hypercorn: `hypercorn app.asgi:app` (settings from the environment)."""
 
-from app.main import create_app
+from hypercorn.middleware import ProxyFixMiddleware
 
-app = create_app()
+from app.main import create_app
+from app.settings import Settings
+
+settings = Settings.from_env()
+app = create_app(settings)
+if settings.proxy_hops:
+    # Behind Caddy the client address (login throttling) and scheme come from its headers.
+    app = ProxyFixMiddleware(app, mode="legacy", trusted_hops=settings.proxy_hops)

@@ -138,20 +138,12 @@ def _exec_web(settings: Settings) -> int:
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     from app.jobs.queue import build
+    from app.jobs.worker import run_worker
 
     dsn, _ = _database(settings)
-
-    async def body() -> None:
-        queue = build(dsn)
-        async with queue.open_async():
-            await queue.run_worker_async(
-                name=args.name,
-                concurrency=args.concurrency,
-                update_heartbeat_interval=settings.worker_heartbeat_seconds,
-                stalled_worker_timeout=settings.stalled_worker_seconds,
-            )
-
-    asyncio.run(_with_pool(dsn, body))
+    if pending := asyncio.run(pending_migrations(dsn)):
+        raise CommandError(f"{len(pending)} migration(s) are pending: run `autoflow migrate` first")
+    asyncio.run(run_worker(build(dsn), dsn, settings, name=args.name, concurrency=args.concurrency))
     return 0
 
 

@@ -110,6 +110,14 @@ REGISTRY: tuple[Setting, ...] = (
         _parse_public_url,
     ),
     Setting(
+        "AUTOFLOW_PROXY_HOPS",
+        "Number of reverse proxies (e.g. Caddy) in front of the web server whose "
+        "X-Forwarded-For/-Proto headers are trusted to give the client address and scheme. "
+        "0 trusts none.",
+        int,
+        "0",
+    ),
+    Setting(
         "AUTOFLOW_SESSION_IDLE_MINUTES",
         "A session ends after this many minutes without a request.",
         _parse_positive_int,
@@ -158,6 +166,7 @@ class Settings:
     host: str
     port: int
     public_url: str
+    proxy_hops: int
     session_idle_minutes: int
     session_max_hours: int
     web_workers: int
@@ -194,6 +203,7 @@ class Settings:
             host=host,
             port=port,
             public_url=values["AUTOFLOW_PUBLIC_URL"] or f"http://{host}:{port}",
+            proxy_hops=values["AUTOFLOW_PROXY_HOPS"],
             session_idle_minutes=values["AUTOFLOW_SESSION_IDLE_MINUTES"],
             session_max_hours=values["AUTOFLOW_SESSION_MAX_HOURS"],
             web_workers=values["AUTOFLOW_WEB_WORKERS"],

@@ -60,19 +60,17 @@ async def record_failure(keys: list[str], now: dt.datetime) -> None:
             INSERT INTO login_throttle (key, failures, window_started_at, blocked_until)
             VALUES ({}, 1, {}, NULL)
             ON CONFLICT (key) DO UPDATE SET
-                failures = CASE WHEN login_throttle.window_started_at < {} - {}::interval
+                failures = CASE WHEN login_throttle.window_started_at < {}
                                 THEN 1 ELSE login_throttle.failures + 1 END,
-                window_started_at = CASE WHEN login_throttle.window_started_at < {} - {}::interval
-                                THEN {} ELSE login_throttle.window_started_at END
+                window_started_at = CASE WHEN login_throttle.window_started_at < {}
+                                THEN EXCLUDED.window_started_at
+                                ELSE login_throttle.window_started_at END
             RETURNING failures
             """,
             key,
             now,
-            now,
-            WINDOW,
-            now,
-            WINDOW,
-            now,
+            now - WINDOW,
+            now - WINDOW,
         )
         block = _block_after(key, rows[0]["failures"])
         if block is not None:

@@ -1,0 +1,32 @@
+"""Running a queue worker process: the database pool, then Procrastinate's worker loop."""
+
+from __future__ import annotations
+
+import procrastinate
+
+from app.db import engine
+from app.settings import Settings
+
+
+async def run_worker(
+    queue: procrastinate.App,
+    dsn: str,
+    settings: Settings,
+    *,
+    name: str | None = None,
+    concurrency: int = 4,
+) -> None:
+    """Serve jobs until SIGINT/SIGTERM. Heartbeats let `requeue_stalled_jobs` recover the
+    jobs of a worker that died without saying so."""
+    engine.configure(dsn)
+    await engine.open_pool()
+    try:
+        async with queue.open_async():
+            await queue.run_worker_async(
+                name=name,
+                concurrency=concurrency,
+                update_heartbeat_interval=settings.worker_heartbeat_seconds,
+                stalled_worker_timeout=settings.stalled_worker_seconds,
+            )
+    finally:
+        await engine.close_pool()
