@@ -9,7 +9,6 @@ failures; `delivery_retry_delays` compresses those 24 hours for tests).
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import secrets
@@ -20,8 +19,9 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from app.integrations.asana.webhooks import HOOK_SECRET_HEADER, HOOK_SIGNATURE_HEADER, sign
+from app.integrations.asana.webhooks import HOOK_SECRET_HEADER
 from app.integrations.sandbox import asana_store as store
+from app.integrations.sandbox.asana_events import AsanaEventSender, story_event, task_event
 from app.integrations.sandbox.delivery import WebhookSender
 from app.integrations.sandbox.faults import Faults, ResponseFault, fault_middleware
 from app.integrations.sandbox.server import ServerHandle, json_response, start_server
@@ -30,7 +30,6 @@ API_PREFIX = "/api/1.0"
 MAX_PAGE_SIZE = 100  # Reference: https://developers.asana.com/docs/pagination (limit 1..100)
 HANDSHAKE_TIMEOUT_SECONDS = 10.0
 USER_GID = web.RequestKey("user_gid", str)  # the gid of the token's user
-DELIVERY_RETRY_DELAYS = (0.05, 0.1, 0.2)  # stands in for Asana's 24 hours of backoff
 
 Handler = Callable[[web.Request], Any]
 
@@ -72,8 +71,7 @@ class AsanaSandbox:
         self.faults = Faults()
         self.sender = WebhookSender(self.faults)
         self.handshake_timeout_seconds = HANDSHAKE_TIMEOUT_SECONDS
-        self.delivery_retry_delays: tuple[float, ...] = DELIVERY_RETRY_DELAYS
-        self.deleted_webhooks: list[store.Webhook] = []
+        self.events = AsanaEventSender(self.world, self.sender)
         self._handle: ServerHandle | None = None
         self.app = self._build_app()
 
@@ -360,10 +358,10 @@ class AsanaSandbox:
         if data.get("custom_fields"):
             self._apply_custom_fields(task, data["custom_fields"])
         events = [
-            self._event(task, "added", request[USER_GID], parent=("project", gid))
+            task_event(task, "added", request[USER_GID], parent=("project", gid))
             for gid in task.project_gids
         ]
-        self.emit(task, events)
+        self.events.emit(task, events)
         return self._respond(request, store.task_json(task, self.world), status=201)
 
     async def update_task(self, request: web.Request) -> web.Response:
@@ -457,14 +455,7 @@ class AsanaSandbox:
             raise AsanaError(400, "text: Missing input")
         story = store.Story(store.new_gid(), text, store.now(), request[USER_GID])
         task.stories.append(story)
-        event = {
-            "user": store.compact(request[USER_GID], "user"),
-            "created_at": store.asana_time(story.created_at),
-            "action": "added",
-            "resource": {**store.compact(story.gid, "story"), "resource_subtype": "comment_added"},
-            "parent": store.compact(task.gid, "task"),
-        }
-        self.emit(task, [event])
+        self.events.emit(task, [story_event(story, task)])
         return self._respond(request, store.story_json(story, task, self.world), status=201)
 
     # -- webhooks ---------------------------------------------------------------------------
@@ -555,99 +546,34 @@ class AsanaSandbox:
 
     # -- events out ---------------------------------------------------------------------------
 
-    def _event(
-        self,
-        task: store.Task,
-        action: str,
-        user_gid: str | None,
-        *,
-        parent: tuple[str, str] | None = None,
-        changed_field: str | None = None,
-    ) -> dict[str, Any]:
-        # Reference: https://developers.asana.com/reference/events (compact: no field values)
-        event: dict[str, Any] = {
-            "user": store.compact(user_gid, "user") if user_gid else None,
-            "created_at": store.asana_time(store.now()),
-            "action": action,
-            "resource": {**store.compact(task.gid, "task"), "resource_subtype": "default_task"},
-            "parent": store.compact(parent[1], parent[0]) if parent else None,
-        }
-        if changed_field:
-            event["change"] = {"field": changed_field, "action": "changed"}
-        return event
+    @property
+    def delivery_retry_delays(self) -> tuple[float, ...]:
+        """Waits between redeliveries; when all fail, the webhook is deleted."""
+        return self.events.delivery_retry_delays
+
+    @delivery_retry_delays.setter
+    def delivery_retry_delays(self, delays: tuple[float, ...]) -> None:
+        self.events.delivery_retry_delays = tuple(delays)
+
+    @property
+    def deleted_webhooks(self) -> list[store.Webhook]:
+        """Webhooks Asana deleted because every delivery attempt failed."""
+        return self.events.deleted_webhooks
 
     def emit_changes(self, task: store.Task, fields: list[str], user_gid: str | None) -> None:
-        self.emit(task, [self._event(task, "changed", user_gid, changed_field=f) for f in fields])
-
-    def emit(self, task: store.Task, events: list[dict[str, Any]]) -> None:
-        """Send events about a task to every webhook watching it, the task's projects or workspace."""
-        if not events:
-            return
-        watched = {task.gid, task.workspace_gid, *task.project_gids}
-        for webhook in list(self.world.webhooks.values()):
-            if webhook.resource_gid not in watched:
-                continue
-            passing = [e for e in events if _passes(e, webhook.filters)]
-            if passing:
-                self._deliver(webhook, {"events": passing})
+        self.events.emit(
+            task, [task_event(task, "changed", user_gid, changed_field=f) for f in fields]
+        )
 
     def edit_task(self, task_gid: str, *, by_user_gid: str | None = None, **changes: Any) -> None:
         """Change a task the way a person in Asana's UI would, sending the webhooks it causes."""
         task = self.world.tasks[task_gid]
-        fields = self.apply_changes(task, changes)
-        self.emit_changes(task, fields, by_user_gid)
+        self.emit_changes(task, self.apply_changes(task, changes), by_user_gid)
 
     async def send_heartbeats(self) -> None:
-        """Send each webhook the empty delivery Asana sends about every 8 hours."""
-        for webhook in list(self.world.webhooks.values()):
-            self._deliver(webhook, {"events": []})
+        """Send each webhook the empty delivery Asana sends about every 8 hours, and wait."""
+        self.events.send_heartbeats()
         await self.settle()
-
-    def _deliver(self, webhook: store.Webhook, payload: dict[str, Any]) -> None:
-        body = json.dumps(payload, separators=(",", ":")).encode()
-        headers = {
-            "Content-Type": "application/json",
-            HOOK_SIGNATURE_HEADER: sign(body, webhook.secret),
-        }
-
-        async def attempt_with_retries() -> bool:
-            for delay in (0.0, *self.delivery_retry_delays):
-                if webhook.gid not in self.world.webhooks:
-                    return False  # deleted meanwhile: nothing more is sent
-                if delay:
-                    await asyncio.sleep(delay)
-                record = await self.sender.post(webhook.target, headers, body)
-                if record.ok:
-                    webhook.last_success_at = store.now()
-                    return True
-                webhook.last_failure_at = store.now()
-                webhook.last_failure_content = f"{record.status or record.outcome}"
-            # Every retry failed: Asana deletes the webhook after 24 hours of failures.
-            if self.world.webhooks.pop(webhook.gid, None) is not None:
-                self.deleted_webhooks.append(webhook)
-            return False
-
-        self.sender.deliver(webhook.target, headers, body, attempt=attempt_with_retries)
-
-
-def _passes(event: dict[str, Any], filters: list[dict[str, Any]]) -> bool:
-    # Reference: https://developers.asana.com/docs/webhooks-guide#filtering
-    if not filters:
-        return True
-    resource = event["resource"]
-    for rule in filters:
-        if rule.get("resource_type") and rule["resource_type"] != resource["resource_type"]:
-            continue
-        if rule.get("resource_subtype") and rule["resource_subtype"] != resource.get(
-            "resource_subtype"
-        ):
-            continue
-        if rule.get("action") and rule["action"] != event["action"]:
-            continue
-        if rule.get("fields") and (event.get("change") or {}).get("field") not in rule["fields"]:
-            continue
-        return True
-    return False
 
 
 def _parse_time(value: str, name: str) -> datetime:
