@@ -1,10 +1,8 @@
-"""The Asana sandbox: Asana's REST paths under `/api/1.0`, and webhooks sent the way Asana does.
+"""The Asana sandbox: Asana's REST paths under `/api/1.0`, served from an in-memory world.
 
-Every handler names the API reference it follows. Webhooks: the create call runs the
-X-Hook-Secret handshake against the target before it answers; later changes are sent as signed,
-compact `{"events": [...]}` deliveries; a delivery that is not answered 2xx is retried with
-backoff and, when every retry failed, the webhook is deleted (Asana does so after 24 hours of
-failures; `delivery_retry_delays` compresses those 24 hours for tests).
+Every handler names the API reference it follows. Creating a webhook runs the X-Hook-Secret
+handshake against the target before the create call answers, as Asana does; the events that
+later changes cause are built and delivered by `asana_events.py`.
 """
 
 from __future__ import annotations

@@ -8,21 +8,19 @@ GitHub never retries a failed delivery on its own: neither does the sandbox (see
 
 from __future__ import annotations
 
-import json
 import re
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
 
-from app.integrations.github.webhooks import sign
 from app.integrations.sandbox import github_store as store
 from app.integrations.sandbox.agent import OpenCodeAgent
 from app.integrations.sandbox.delivery import WebhookSender
 from app.integrations.sandbox.faults import Faults, ResponseFault, fault_middleware
+from app.integrations.sandbox.github_events import GitHubEventSender
 from app.integrations.sandbox.server import ServerHandle, json_response, start_server
 
 Handler = Callable[[web.Request], Any]
@@ -94,8 +92,7 @@ class GitHubSandbox:
         self.faults = Faults()
         self.sender = WebhookSender(self.faults)
         self.agent = OpenCodeAgent(self)
-        # delivery GUID -> (repo, hook id, headers, body), kept for manual redelivery
-        self.sent: dict[str, tuple[store.Repo, int, dict[str, str], bytes]] = {}
+        self.events = GitHubEventSender(self.sender, lambda: self.base_url)
         self._handle: ServerHandle | None = None
         self.app = self._build_app()
 
@@ -553,7 +550,7 @@ class GitHubSandbox:
             store.now(),
         )
         repo.hooks[hook.id] = hook
-        self._ping(repo, hook, request[ACCOUNT])  # GitHub pings every new hook
+        self.events.ping(repo, hook, request[ACCOUNT])  # GitHub pings every new hook
         return json_response(store.hook_json(hook, repo, self._url()), status=201)
 
     async def ping_hook(self, request: web.Request) -> web.Response:
@@ -566,7 +563,7 @@ class GitHubSandbox:
         )
         if hook is None:
             raise GitHubError(404, "Not Found")
-        self._ping(repo, hook, request[ACCOUNT])
+        self.events.ping(repo, hook, request[ACCOUNT])
         return web.Response(status=204)
 
     async def delete_hook(self, request: web.Request) -> web.Response:
@@ -576,80 +573,12 @@ class GitHubSandbox:
             raise GitHubError(404, "Not Found")
         return web.Response(status=204)
 
-    def _ping(self, repo: store.Repo, hook: store.HookRecord, sender: store.Account) -> None:
-        # Reference: https://docs.github.com/en/webhooks/webhook-events-and-payloads#ping
-        payload = {
-            "zen": "Keep it logically awesome.",
-            "hook_id": hook.id,
-            "hook": store.hook_json(hook, repo, self._url()),
-        }
-        self._send(repo, hook, "ping", payload, sender)
-
     def fire(
         self, repo: store.Repo, event: str, payload: dict[str, Any], sender: store.Account
     ) -> None:
         """Send `event` to every active hook of the repository subscribed to it."""
-        for hook in list(repo.hooks.values()):
-            if hook.active and (event in hook.events or "*" in hook.events):
-                self._send(repo, hook, event, payload, sender)
-
-    def _send(
-        self,
-        repo: store.Repo,
-        hook: store.HookRecord,
-        event: str,
-        payload: dict[str, Any],
-        sender: store.Account,
-    ) -> None:
-        # Reference: https://docs.github.com/en/webhooks/webhook-events-and-payloads#delivery-headers
-        document = {
-            **payload,
-            "repository": store.repo_json(repo, self._url()),
-            "sender": store.account_json(sender, self._url()),
-        }
-        text = json.dumps(document, separators=(",", ":"))
-        if hook.content_type == "json":
-            body, content_type = text.encode(), "application/json"
-        else:
-            body, content_type = (
-                urlencode({"payload": text}).encode(),
-                "application/x-www-form-urlencoded",
-            )
-        delivery_id = str(uuid.uuid4())
-        headers = {
-            "Content-Type": content_type,
-            "User-Agent": "GitHub-Hookshot/sandbox",
-            "X-GitHub-Event": event,
-            "X-GitHub-Delivery": delivery_id,
-            "X-GitHub-Hook-ID": str(hook.id),
-            "X-GitHub-Hook-Installation-Target-Type": "repository",
-            "X-GitHub-Hook-Installation-Target-ID": str(repo.id),
-        }
-        if hook.secret:
-            headers["X-Hub-Signature-256"] = sign(body, hook.secret)
-        self.sent[delivery_id] = (repo, hook.id, headers, body)
-        self.sender.deliver(
-            hook.url, headers, body, attempt=lambda: self._post_once(hook, headers, body)
-        )
-
-    async def _post_once(
-        self, hook: store.HookRecord, headers: dict[str, str], body: bytes
-    ) -> bool:
-        record = await self.sender.post(hook.url, headers, body)
-        hook.last_response = {
-            "code": record.status,
-            "status": "active" if record.ok else "failed",
-            "message": record.outcome,
-        }
-        return record.ok
+        self.events.fire(repo, event, payload, sender)
 
     def redeliver(self, delivery_id: str) -> None:
         """Send a past delivery again with the same X-GitHub-Delivery, as a person can in the UI."""
-        repo, hook_id, headers, body = self.sent[delivery_id]
-        hook = repo.hooks[hook_id]
-        self.sender.spawn(self._post_once(hook, headers, body))
-
-    # -- seeding ---------------------------------------------------------------------------
-
-    def token_for(self, login: str) -> str:
-        return next(token for token, owner in self.world.tokens.items() if owner == login)
+        self.events.redeliver(delivery_id)
