@@ -85,7 +85,7 @@ def visitor(app: Quart) -> Callable[[], Visitor]:
 
 
 @pytest.fixture
-def make_user(app: Quart) -> Callable[..., Awaitable[UserRef]]:
+def make_user(database_url: str) -> Callable[..., Awaitable[UserRef]]:
     async def make(username: str | None = None, *, is_admin: bool = False) -> UserRef:
         return await create_user(
             username or f"user{next(_names)}", PASSWORD, is_admin=is_admin
@@ -95,7 +95,7 @@ def make_user(app: Quart) -> Callable[..., Awaitable[UserRef]]:
 
 
 @pytest.fixture
-def make_project(app: Quart) -> Callable[..., Awaitable[ProjectAccess]]:
+def make_project(database_url: str) -> Callable[..., Awaitable[ProjectAccess]]:
     async def make(owner: UserRef, slug: str | None = None, name: str | None = None):
         slug = slug or f"project-{next(_names)}"
         return await create_project(slug, name or slug.title(), owner.id)
@@ -104,7 +104,7 @@ def make_project(app: Quart) -> Callable[..., Awaitable[ProjectAccess]]:
 
 
 @pytest.fixture
-def add_member(app: Quart) -> Callable[..., Awaitable[None]]:
+def add_member(database_url: str) -> Callable[..., Awaitable[None]]:
     async def add(project: ProjectAccess, user: UserRef, role: Role) -> None:
         await ProjectMembership.insert(
             ProjectMembership(project=project.id, user=user.id, role=role.value)
