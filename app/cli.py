@@ -232,6 +232,8 @@ def build_parser() -> argparse.ArgumentParser:
         handler=cmd_migrate
     )
     sub.add_parser("db-url", help="print the database URL in use").set_defaults(handler=cmd_db_url)
+    # Listed for --help; its own options are parsed by the sandbox (see main()).
+    sub.add_parser("sandbox", help="run the Asana and GitHub sandbox (docs/sandbox.md)")
 
     admin = sub.add_parser("create-admin", help="create an instance admin account")
     admin.add_argument("--username", required=True)
@@ -252,6 +254,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["sandbox"]:
+        from app.integrations.sandbox.cli import main as sandbox_main
+
+        return sandbox_main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_env()

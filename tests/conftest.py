@@ -87,9 +87,7 @@ def visitor(app: Quart) -> Callable[[], Visitor]:
 @pytest.fixture
 def make_user(database_url: str) -> Callable[..., Awaitable[UserRef]]:
     async def make(username: str | None = None, *, is_admin: bool = False) -> UserRef:
-        return await create_user(
-            username or f"user{next(_names)}", PASSWORD, is_admin=is_admin
-        )
+        return await create_user(username or f"user{next(_names)}", PASSWORD, is_admin=is_admin)
 
     return make
 

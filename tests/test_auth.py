@@ -59,9 +59,7 @@ async def test_a_wrong_init_token_is_refused_and_creates_nobody(visitor):
 
 
 async def test_without_an_init_token_setup_explains_the_alternatives(app, visitor):
-    app.config["AUTOFLOW_SETTINGS"] = app.config["AUTOFLOW_SETTINGS"].replace(
-        init_admin_token=None
-    )
+    app.config["AUTOFLOW_SETTINGS"] = app.config["AUTOFLOW_SETTINGS"].replace(init_admin_token=None)
     browser = visitor()
     page = await browser.get("/setup")
     assert page.status == 200
@@ -88,9 +86,11 @@ async def test_an_unknown_user_and_a_wrong_password_get_the_same_answer(visitor,
     unknown = await visitor().login("nobody", PASSWORD)
     wrong = await visitor().login("grace", "not the password")
     assert unknown.status == wrong.status == 401
-    assert unknown.texts(".form-error") == wrong.texts(".form-error") == [
-        "Wrong username or password."
-    ]
+    assert (
+        unknown.texts(".form-error")
+        == wrong.texts(".form-error")
+        == ["Wrong username or password."]
+    )
 
 
 async def test_login_returns_to_the_page_that_asked_for_it(visitor, make_user):
@@ -216,10 +216,14 @@ async def test_repeated_failures_throttle_the_account_but_only_briefly(visitor, 
 
     # Many more failures still never lock the real user out for longer than the cap.
     for _ in range(10):
-        await throttle.record_failure([throttle.account_key(user.username)], dt.datetime.now(dt.UTC))
-    row = await LoginThrottle.select(LoginThrottle.blocked_until).where(
-        LoginThrottle.key == throttle.account_key(user.username)
-    ).first()
+        await throttle.record_failure(
+            [throttle.account_key(user.username)], dt.datetime.now(dt.UTC)
+        )
+    row = (
+        await LoginThrottle.select(LoginThrottle.blocked_until)
+        .where(LoginThrottle.key == throttle.account_key(user.username))
+        .first()
+    )
     assert row["blocked_until"] - dt.datetime.now(dt.UTC) <= throttle.ACCOUNT_MAX_BLOCK
 
     await LoginThrottle.update({LoginThrottle.blocked_until: None}, force=True)
@@ -250,9 +254,7 @@ async def test_a_form_post_without_a_valid_csrf_token_is_refused(visitor, make_u
     assert await Session.count() == 0
 
 
-async def test_a_signed_in_post_needs_the_session_token_not_the_anonymous_one(
-    visitor, make_user
-):
+async def test_a_signed_in_post_needs_the_session_token_not_the_anonymous_one(visitor, make_user):
     admin = await make_user(is_admin=True)
     browser = visitor()
     await browser.get("/login")

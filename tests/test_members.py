@@ -23,7 +23,13 @@ async def cast(make_user, make_project, add_member):
     project = await make_project(owner, slug="acme", name="Acme")
     await add_member(project, editor, Role.EDITOR)
     await add_member(project, viewer, Role.VIEWER)
-    return {"owner": owner, "editor": editor, "viewer": viewer, "outsider": outsider, "project": project}
+    return {
+        "owner": owner,
+        "editor": editor,
+        "viewer": viewer,
+        "outsider": outsider,
+        "project": project,
+    }
 
 
 async def _invite_link(browser, role: str = "editor") -> str:
@@ -49,9 +55,11 @@ async def test_an_admin_invites_someone_who_creates_an_account_and_joins(cast, s
     home = await newcomer.get("/app")
     assert home.texts("#projects .title-link") == ["Acme"]
     lin = await User.select(User.id).where(User.username == "lin").first()
-    role = await ProjectMembership.select(ProjectMembership.role).where(
-        ProjectMembership.user == lin["id"]
-    ).first()
+    role = (
+        await ProjectMembership.select(ProjectMembership.role)
+        .where(ProjectMembership.user == lin["id"])
+        .first()
+    )
     assert role == {"role": "viewer"}
 
 
@@ -60,7 +68,9 @@ async def test_an_invite_works_only_once(cast, signed_in, visitor):
     path = link.split("8000", 1)[1]
     first = visitor()
     await first.get(path)
-    await first.post(path, {"username": "first", "password": PASSWORD, "password_confirm": PASSWORD})
+    await first.post(
+        path, {"username": "first", "password": PASSWORD, "password_confirm": PASSWORD}
+    )
 
     second = visitor()
     page = await second.get(path)
@@ -75,10 +85,15 @@ async def test_an_invite_works_only_once(cast, signed_in, visitor):
 
 async def test_an_expired_invite_is_refused_with_a_clear_page(cast, signed_in, visitor):
     link = await _invite_link(await signed_in(cast["owner"]))
-    await Invite.update({Invite.expires_at: dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)}, force=True)
+    await Invite.update(
+        {Invite.expires_at: dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)}, force=True
+    )
     page = await visitor().get(link.split("8000", 1)[1])
     assert page.status == 410
-    assert page.texts(".auth-card p")[0] == "This invite has expired. Ask a project admin for a new link."
+    assert (
+        page.texts(".auth-card p")[0]
+        == "This invite has expired. Ask a project admin for a new link."
+    )
 
 
 async def test_a_forged_invite_is_refused(visitor):

@@ -54,7 +54,9 @@ async def test_a_duplicate_slug_is_refused(signed_in, make_user, make_project):
     admin = await make_user(is_admin=True)
     await make_project(admin, slug="taken")
     browser = await signed_in(admin)
-    response = await browser.post("/partials/projects", {"name": "Again", "slug": "taken"}, htmx=True)
+    response = await browser.post(
+        "/partials/projects", {"name": "Again", "slug": "taken"}, htmx=True
+    )
     assert response.status == 422
     assert response.texts("#e-slug") == ["The slug “taken” is taken."]
     assert response.select_one("#f-name")["value"] == "Again"

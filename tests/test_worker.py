@@ -75,10 +75,18 @@ async def test_housekeeping_deletes_expired_sessions_spent_invites_and_stale_thr
         Session.token_hash == digest(dead)
     )
     await Invite.insert(
-        Invite(token_hash="a" * 64, project=project.id, role="viewer",
-               expires_at=now - dt.timedelta(days=8)),
-        Invite(token_hash="b" * 64, project=project.id, role="viewer",
-               expires_at=now + dt.timedelta(days=1)),
+        Invite(
+            token_hash="a" * 64,
+            project=project.id,
+            role="viewer",
+            expires_at=now - dt.timedelta(days=8),
+        ),
+        Invite(
+            token_hash="b" * 64,
+            project=project.id,
+            role="viewer",
+            expires_at=now + dt.timedelta(days=1),
+        ),
     )
     await throttle.record_failure(["client:old"], now - dt.timedelta(hours=1))
     await throttle.record_failure(["client:recent"], now)
@@ -119,9 +127,7 @@ async def _until(condition, what: str) -> None:
 
 
 @pytest.mark.slow
-async def test_a_job_of_a_worker_killed_mid_job_completes_on_another_worker(
-    database_url, tmp_path
-):
+async def test_a_job_of_a_worker_killed_mid_job_completes_on_another_worker(database_url, tmp_path):
     queue = build_test_queue(database_url)
     folder = tmp_path / "job"
     folder.mkdir()
@@ -143,9 +149,7 @@ async def test_a_job_of_a_worker_killed_mid_job_completes_on_another_worker(
             async def recovered() -> bool:
                 # Run the real periodic task now rather than wait for the next minute.
                 with contextlib.suppress(AlreadyEnqueued):  # one is already waiting: fine
-                    await queue.configure_task(REQUEUE_TASK).defer_async(
-                        timestamp=int(time.time())
-                    )
+                    await queue.configure_task(REQUEUE_TASK).defer_async(timestamp=int(time.time()))
                 await asyncio.sleep(0.5)
                 return await _is(queue, job_id, "succeeded")
 

@@ -65,9 +65,7 @@ class Visitor:
 
     async def get(self, path: str, *, htmx: bool = False) -> Response:
         headers = {"HX-Request": "true"} if htmx else {}
-        return await self._wrap(
-            await self.client.get(path, headers=headers, scope_base=self.scope)
-        )
+        return await self._wrap(await self.client.get(path, headers=headers, scope_base=self.scope))
 
     async def post(
         self,
