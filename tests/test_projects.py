@@ -156,3 +156,22 @@ async def test_signed_out_visitors_are_sent_to_login_from_every_page(visitor):
         response = await browser.get(path)
         assert response.status == 302, path
         assert response.location.startswith("/login?next=")
+
+
+async def test_an_unexpected_error_shows_a_friendly_500_page(settings, caplog):
+    from app.main import create_app
+
+    application = create_app(settings)
+
+    @application.get("/explode")
+    async def explode():
+        raise RuntimeError("kaboom")
+
+    async with application.test_app():
+        client = application.test_client()
+        response = await client.get("/explode")
+        body = await response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in body
+    assert "kaboom" not in body
+    assert "kaboom" in caplog.text  # logged for the operator
