@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from app.auth.secrets import new_token
+from app.crypto import MasterKeyError, new_key_text, rotate_key_file
 from app.db import engine
 from app.db.embedded import EmbeddedPostgres, EmbeddedPostgresError
 from app.db.migrate import MigrationError, apply_migrations, pending_migrations
@@ -207,6 +208,41 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if stopping else 1
 
 
+def cmd_new_master_key(settings: Settings, args: argparse.Namespace) -> int:
+    print(new_key_text())
+    return 0
+
+
+def cmd_rotate_master_key(settings: Settings, args: argparse.Namespace) -> int:
+    from app.services.secrets import prepare_keyring
+
+    dsn, _ = _database(settings)
+
+    async def body() -> int:
+        await prepare_keyring(settings)  # every stored secret must open before we rotate
+        rotated = rotate_key_file(settings)
+        print(f"New master key {rotated.current_id} in {settings.data_dir / 'master.key'}.")
+        return await _reencrypt(settings)
+
+    changed = asyncio.run(_with_pool(dsn, body))
+    print(f"Re-encrypted {changed} secret(s) under the new key.")
+    return 0
+
+
+async def _reencrypt(settings: Settings) -> int:
+    from app.services.secrets import prepare_keyring, reencrypt_all
+
+    await prepare_keyring(settings)
+    return await reencrypt_all()
+
+
+def cmd_reencrypt(settings: Settings, args: argparse.Namespace) -> int:
+    dsn, _ = _database(settings)
+    changed = asyncio.run(_with_pool(dsn, lambda: _reencrypt(settings)))
+    print(f"Re-encrypted {changed} secret(s) under the current master key.")
+    return 0
+
+
 def cmd_db_url(settings: Settings, args: argparse.Namespace) -> int:
     dsn, _ = _database(settings)
     print(dsn)
@@ -232,6 +268,15 @@ def build_parser() -> argparse.ArgumentParser:
         handler=cmd_migrate
     )
     sub.add_parser("db-url", help="print the database URL in use").set_defaults(handler=cmd_db_url)
+    sub.add_parser("new-master-key", help="print a new random master key").set_defaults(
+        handler=cmd_new_master_key
+    )
+    sub.add_parser(
+        "rotate-master-key", help="replace master.key and re-encrypt every secret"
+    ).set_defaults(handler=cmd_rotate_master_key)
+    sub.add_parser(
+        "reencrypt", help="re-encrypt every secret under the current master key"
+    ).set_defaults(handler=cmd_reencrypt)
     # Listed for --help; its own options are parsed by the sandbox (see main()).
     sub.add_parser("sandbox", help="run the Asana and GitHub sandbox (docs/sandbox.md)")
 
@@ -266,7 +311,13 @@ def main(argv: list[str] | None = None) -> int:
             level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
         return args.handler(settings, args)
-    except (SettingsError, EmbeddedPostgresError, MigrationError, CommandError) as error:
+    except (
+        SettingsError,
+        EmbeddedPostgresError,
+        MigrationError,
+        CommandError,
+        MasterKeyError,
+    ) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except ValueError as error:  # AccountProblem, ProjectProblem: bad input, said plainly

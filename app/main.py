@@ -9,10 +9,12 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from quart import Quart
 
 from app import __version__
+from app.crypto import MasterKeyError
 from app.db import engine
 from app.db.embedded import EmbeddedPostgres
 from app.db.migrate import pending_migrations
 from app.jobs.queue import open_queue
+from app.services.secrets import prepare_keyring
 from app.settings import Settings
 from app.web import errors, security, templating
 
@@ -61,6 +63,10 @@ def create_app(settings: Settings | None = None) -> Quart:
         dsn = await _database_ready(settings)
         engine.configure(dsn)
         await engine.open_pool()
+        try:
+            await prepare_keyring(settings)
+        except MasterKeyError as error:
+            raise StartupError(str(error)) from None
         app.extensions["queue"] = await open_queue(dsn)
 
     @app.after_serving

@@ -52,6 +52,10 @@ def _parse_database_url(raw: str) -> str:
     return raw
 
 
+def _parse_key_list(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
 def _parse_log_level(raw: str) -> str:
     level = raw.strip().upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -100,6 +104,19 @@ REGISTRY: tuple[Setting, ...] = (
         "Signs the small cookie that carries flash messages and the pre-login CSRF token. "
         "Default: a random key kept in AUTOFLOW_DATA_DIR/secret.key (created on first run, "
         "mode 0600). Set it when web processes run on more than one machine.",
+    ),
+    Setting(
+        "AUTOFLOW_MASTER_KEY",
+        "The key (32 bytes, base64url) that encrypts project secrets at rest. Default: a key "
+        "kept in AUTOFLOW_DATA_DIR/master.key (created on first run, mode 0600). Generate one "
+        "with `autoflow new-master-key`.",
+    ),
+    Setting(
+        "AUTOFLOW_RETIRED_MASTER_KEYS",
+        "Comma-separated earlier master keys, still accepted for decrypting until "
+        "`autoflow reencrypt` has moved every secret to AUTOFLOW_MASTER_KEY.",
+        _parse_key_list,
+        "",
     ),
     Setting("AUTOFLOW_HOST", "Address the web server binds to.", str, "127.0.0.1"),
     Setting("AUTOFLOW_PORT", "Port the web server binds to.", _parse_positive_int, "8000"),
@@ -163,6 +180,8 @@ class Settings:
     data_dir: Path
     init_admin_token: str | None
     secret_key: str | None
+    master_key: str | None
+    retired_master_keys: tuple[str, ...]
     host: str
     port: int
     public_url: str
@@ -200,6 +219,8 @@ class Settings:
             data_dir=Path(values["AUTOFLOW_DATA_DIR"]).expanduser().resolve(),
             init_admin_token=values["INIT_ADMIN_TOKEN"],
             secret_key=values["AUTOFLOW_SECRET_KEY"],
+            master_key=values["AUTOFLOW_MASTER_KEY"],
+            retired_master_keys=values["AUTOFLOW_RETIRED_MASTER_KEYS"] or (),
             host=host,
             port=port,
             public_url=values["AUTOFLOW_PUBLIC_URL"] or f"http://{host}:{port}",

@@ -26,6 +26,7 @@ import pwd
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,6 +45,8 @@ MAX_SOCKET_PATH = 100
 # As root, PostgreSQL refuses to run; this system user owns the cluster instead.
 SYSTEM_USER = "autoflow-pg"
 START_TIMEOUT_SECONDS = 60
+START_ATTEMPTS = 10
+RETRY_PAUSE_SECONDS = 0.5
 
 
 class EmbeddedPostgresError(RuntimeError):
@@ -83,12 +86,24 @@ class EmbeddedPostgres:
             )
         with self._start_lock():
             started = False
-            if not self.is_running():
-                self._prepare_cluster()
-                self._remove_stale_pid_file()
-                self._start()
-                started = True
-            self._ensure_database(DATABASE)
+            # A server killed a moment ago may still look alive, or leave children that hold
+            # its shared memory for a moment: retry until it answers or clearly cannot.
+            for attempt in range(START_ATTEMPTS):
+                try:
+                    if not self.is_running():
+                        self._prepare_cluster()
+                        self._remove_stale_pid_file()
+                        self._start()
+                        started = True
+                    self._ensure_database(DATABASE)
+                    return started
+                except (EmbeddedPostgresError, psycopg.OperationalError) as error:
+                    if attempt == START_ATTEMPTS - 1:
+                        raise EmbeddedPostgresError(
+                            f"the embedded PostgreSQL does not answer ({error}); see "
+                            f"{self.cluster_dir / 'server.log'}"
+                        ) from None
+                    time.sleep(RETRY_PAUSE_SECONDS)
         return started
 
     def is_running(self) -> bool:
@@ -238,7 +253,11 @@ def _is_postgres_for(pid: int, cluster: Path) -> bool:
     """True when `pid` is a live postgres server of this cluster, not a recycled pid."""
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        # The state follows the command name, which is in parentheses and may hold spaces.
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError, PermissionError, IndexError):
+        return False
+    if state in {"Z", "X"}:  # exiting or a zombie: not serving
         return False
     if not cmdline or not cmdline[0].endswith(b"postgres"):
         return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import procrastinate
 
 from app.db import engine
+from app.services.secrets import prepare_keyring
 from app.settings import Settings
 
 
@@ -21,6 +22,7 @@ async def run_worker(
     engine.configure(dsn)
     await engine.open_pool()
     try:
+        await prepare_keyring(settings)
         async with queue.open_async():
             await queue.run_worker_async(
                 name=name,

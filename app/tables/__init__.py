@@ -2,8 +2,9 @@
 
 from app.tables.auth import LoginThrottle, Session, User
 from app.tables.projects import Invite, Project, ProjectMembership
+from app.tables.secrets import ProjectSecret
 
-ALL_TABLES = (User, Session, Invite, LoginThrottle, Project, ProjectMembership)
+ALL_TABLES = (User, Session, Invite, LoginThrottle, Project, ProjectMembership, ProjectSecret)
 
 __all__ = [
     "ALL_TABLES",
@@ -11,6 +12,7 @@ __all__ = [
     "LoginThrottle",
     "Project",
     "ProjectMembership",
+    "ProjectSecret",
     "Session",
     "User",
 ]
