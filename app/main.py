@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import aiohttp
 from jinja2 import ChoiceLoader, FileSystemLoader
 from quart import Quart
 
@@ -22,8 +23,6 @@ logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent
 STATIC_FOLDER = ROOT.parent / "static"
-# Uploads and form posts are small here; anything bigger is refused with 413.
-MAX_CONTENT_LENGTH = 1024 * 1024
 
 
 class StartupError(RuntimeError):
@@ -33,7 +32,9 @@ class StartupError(RuntimeError):
 def create_app(settings: Settings | None = None) -> Quart:
     settings = settings or Settings.from_env()
     app = Quart(__name__, static_folder=str(STATIC_FOLDER), static_url_path="/static")
-    app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
+    # The largest body anything accepts (webhooks); bigger ones are refused with 413. Forms are
+    # held to Quart's much smaller form-memory limit.
+    app.config["MAX_CONTENT_LENGTH"] = settings.webhook_max_bytes
     app.config["AUTOFLOW_SETTINGS"] = settings
     app.jinja_loader = ChoiceLoader(
         [
@@ -48,6 +49,8 @@ def create_app(settings: Settings | None = None) -> Quart:
     from app.pages import auth, members, projects
     from app.partials import members as member_partials
     from app.partials import projects as project_partials
+    from app.webhooks import asana as asana_webhooks
+    from app.webhooks import github as github_webhooks
 
     for blueprint in (
         auth.blueprint,
@@ -55,6 +58,8 @@ def create_app(settings: Settings | None = None) -> Quart:
         members.blueprint,
         project_partials.blueprint,
         member_partials.blueprint,
+        github_webhooks.blueprint,
+        asana_webhooks.blueprint,
     ):
         app.register_blueprint(blueprint)
 
@@ -68,9 +73,14 @@ def create_app(settings: Settings | None = None) -> Quart:
         except MasterKeyError as error:
             raise StartupError(str(error)) from None
         app.extensions["queue"] = await open_queue(dsn)
+        # One outbound HTTP session per process, shared by every Asana and GitHub client.
+        app.extensions["http"] = aiohttp.ClientSession()
 
     @app.after_serving
     async def disconnect() -> None:
+        http = app.extensions.pop("http", None)
+        if http is not None:
+            await http.close()
         queue = app.extensions.pop("queue", None)
         if queue is not None:
             await queue.close_async()

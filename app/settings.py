@@ -164,7 +164,32 @@ REGISTRY: tuple[Setting, ...] = (
         _parse_positive_float,
         "60",
     ),
+    Setting(
+        "AUTOFLOW_WEBHOOK_MAX_BYTES",
+        "Largest webhook body accepted; bigger ones are answered 413.",
+        _parse_positive_int,
+        str(5 * 1024 * 1024),
+    ),
+    Setting(
+        "AUTOFLOW_WEBHOOK_RETENTION_DAYS",
+        "Processed webhook deliveries and refused requests older than this are deleted.",
+        _parse_positive_int,
+        "30",
+    ),
     Setting("AUTOFLOW_LOG_LEVEL", "DEBUG, INFO, WARNING or ERROR.", _parse_log_level, "INFO"),
+    Setting(
+        "AUTOFLOW_ASANA_API_URL",
+        "Base URL of Asana's REST API. The demo and the tests point it at the sandbox.",
+        _parse_public_url,
+        "https://app.asana.com/api/1.0",
+    ),
+    Setting(
+        "AUTOFLOW_GITHUB_API_URL",
+        "Base URL of GitHub's REST API (GitHub Enterprise: https://HOST/api/v3). The demo and "
+        "the tests point it at the sandbox.",
+        _parse_public_url,
+        "https://api.github.com",
+    ),
     Setting(
         "TEST_DATABASE_URL",
         "Tests only: a PostgreSQL server (superuser URL) to run the suite against instead of an "
@@ -191,8 +216,12 @@ class Settings:
     web_workers: int
     worker_heartbeat_seconds: float
     stalled_worker_seconds: float
+    webhook_max_bytes: int
+    webhook_retention_days: int
     log_level: str
     test_database_url: str | None
+    asana_api_url: str = "https://app.asana.com/api/1.0"
+    github_api_url: str = "https://api.github.com"
 
     @property
     def cookie_secure(self) -> bool:
@@ -230,8 +259,12 @@ class Settings:
             web_workers=values["AUTOFLOW_WEB_WORKERS"],
             worker_heartbeat_seconds=values["AUTOFLOW_WORKER_HEARTBEAT_SECONDS"],
             stalled_worker_seconds=values["AUTOFLOW_STALLED_WORKER_SECONDS"],
+            webhook_max_bytes=values["AUTOFLOW_WEBHOOK_MAX_BYTES"],
+            webhook_retention_days=values["AUTOFLOW_WEBHOOK_RETENTION_DAYS"],
             log_level=values["AUTOFLOW_LOG_LEVEL"],
             test_database_url=values["TEST_DATABASE_URL"],
+            asana_api_url=values["AUTOFLOW_ASANA_API_URL"],
+            github_api_url=values["AUTOFLOW_GITHUB_API_URL"],
         )
 
     def replace(self, **changes: Any) -> Settings:

@@ -1,13 +1,33 @@
 """Piccolo table definitions, one module per area of the product."""
 
 from app.tables.auth import LoginThrottle, Session, User
+from app.tables.knowledge import ProjectContact, ProjectKnowledgeNote, ProjectLink
+from app.tables.project_config import (
+    AsanaFieldConfig,
+    AsanaRepoMap,
+    AsanaStatusMap,
+    IntegrationCheck,
+    ProjectAsanaProject,
+    ProjectGithubRepo,
+)
 from app.tables.projects import Invite, Project, ProjectMembership
 from app.tables.secrets import ProjectSecret
 
 ALL_TABLES = (User, Session, Invite, LoginThrottle, Project, ProjectMembership, ProjectSecret)
+ALL_TABLES += (AsanaFieldConfig, ProjectAsanaProject, AsanaStatusMap, ProjectGithubRepo)
+ALL_TABLES += (AsanaRepoMap, IntegrationCheck, ProjectLink, ProjectContact, ProjectKnowledgeNote)
 
 __all__ = [
     "ALL_TABLES",
+    "AsanaFieldConfig",
+    "AsanaRepoMap",
+    "AsanaStatusMap",
+    "IntegrationCheck",
+    "ProjectAsanaProject",
+    "ProjectContact",
+    "ProjectGithubRepo",
+    "ProjectKnowledgeNote",
+    "ProjectLink",
     "Invite",
     "LoginThrottle",
     "Project",

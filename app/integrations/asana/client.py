@@ -14,6 +14,7 @@ from app.integrations.asana.models import (
     Project,
     Story,
     Task,
+    User,
     Webhook,
     Workspace,
 )
@@ -249,6 +250,22 @@ class AsanaClient:
         )
         return Story.from_json(data)
 
+    async def get_me(self) -> User:
+        """The user the token belongs to (the settings page's "Test connection")."""
+        # Reference: https://developers.asana.com/reference/getuser (user_gid "me")
+        data = await self._data("GET", "/users/me", params={"opt_fields": "name,email"})
+        return User.from_json(data)
+
+    async def get_custom_field(self, custom_field_gid: str) -> CustomField:
+        """One custom field with all its enum options (disabled ones included)."""
+        # Reference: https://developers.asana.com/reference/getcustomfield
+        data = await self._data(
+            "GET",
+            f"/custom_fields/{custom_field_gid}",
+            params={"opt_fields": "name,resource_subtype,enum_options.name,enum_options.enabled"},
+        )
+        return CustomField.from_json(data)
+
     async def list_workspaces(self) -> list[Workspace]:
         """The workspaces the token's user belongs to."""
         # Reference: https://developers.asana.com/reference/getworkspaces
@@ -263,6 +280,15 @@ class AsanaClient:
             {"workspace": workspace_gid, "archived": "false", "opt_fields": "name,archived"},
         )
         return [Project.from_json(record) for record in records]
+
+    async def get_project(self, project_gid: str) -> Project:
+        """One project (name, workspace; a 404 when it does not exist or the token cannot
+        see it)."""
+        # Reference: https://developers.asana.com/reference/getproject
+        data = await self._data(
+            "GET", f"/projects/{project_gid}", params={"opt_fields": "name,archived,workspace"}
+        )
+        return Project.from_json(data)
 
     async def list_project_custom_fields(self, project_gid: str) -> list[CustomField]:
         """The custom fields added to a project, each with all its enum options."""

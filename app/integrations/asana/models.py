@@ -153,6 +153,7 @@ class Project:
     gid: str
     name: str
     archived: bool = False
+    workspace_gid: str | None = None
 
     @classmethod
     def from_json(cls, record: dict[str, Any]) -> Project:
@@ -160,6 +161,7 @@ class Project:
             gid=_required(record, "gid", "project"),
             name=record.get("name", ""),
             archived=bool(record.get("archived", False)),
+            workspace_gid=(record.get("workspace") or {}).get("gid"),
         )
 
 
@@ -207,4 +209,21 @@ class Webhook:
             last_success_at=parse_asana_time(record.get("last_success_at")),
             last_failure_at=parse_asana_time(record.get("last_failure_at")),
             last_failure_content=record.get("last_failure_content") or "",
+        )
+
+
+@dataclass(frozen=True)
+class User:
+    """The person a token belongs to."""
+
+    gid: str
+    name: str
+    email: str
+
+    @classmethod
+    def from_json(cls, record: dict[str, Any]) -> User:
+        return cls(
+            gid=_required(record, "gid", "user"),
+            name=record.get("name", ""),
+            email=record.get("email") or "",
         )

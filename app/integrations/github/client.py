@@ -25,6 +25,7 @@ from app.integrations.errors import (
     ValidationFailed,
 )
 from app.integrations.github.models import (
+    Account,
     Comment,
     Hook,
     Issue,
@@ -165,6 +166,11 @@ class GitHubClient:
             if 'rel="next"' not in response.headers.get("Link", ""):
                 return records
         return records
+
+    async def get_authenticated_user(self) -> Account:
+        """The account the token belongs to (the settings page's "Test connection")."""
+        # Reference: https://docs.github.com/en/rest/users/users#get-the-authenticated-user
+        return Account.from_json(await self._json("GET", "/user"))
 
     async def get_repository(self, repo: str) -> Repository:
         """Read a repository (its default branch, visibility, URL)."""

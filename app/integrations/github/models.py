@@ -173,3 +173,15 @@ class Hook:
             url=config.get("url", ""),
             content_type=config.get("content_type", "form"),
         )
+
+
+@dataclass(frozen=True)
+class Account:
+    """A GitHub user or bot, e.g. the owner of a token."""
+
+    login: str
+    type: str  # User, Bot, Organization
+
+    @classmethod
+    def from_json(cls, record: dict[str, Any]) -> Account:
+        return cls(login=_required(record, "login", "account"), type=record.get("type", "User"))
