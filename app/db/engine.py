@@ -53,3 +53,21 @@ async def open_pool() -> None:
 async def close_pool() -> None:
     if DB.pool is not None:
         await DB.close_connection_pool()
+
+
+async def fetch(query: str, *args: object) -> list[dict]:
+    """Run SQL with numbered ($1, $2...) parameters on the engine's connection: the current
+    transaction's if there is one, else the pool's. For queries Piccolo's builder cannot say."""
+    transaction = DB.current_transaction.get()
+    if transaction is not None:
+        rows = await transaction.connection.fetch(query, *args)
+    elif DB.pool is not None:
+        async with DB.pool.acquire() as connection:
+            rows = await connection.fetch(query, *args)
+    else:
+        connection = await DB.get_new_connection()
+        try:
+            rows = await connection.fetch(query, *args)
+        finally:
+            await connection.close()
+    return [dict(row) for row in rows]

@@ -10,13 +10,14 @@ import procrastinate
 
 from app.db import engine
 from app.db.engine import database_dsn
-from app.jobs import maintenance
+from app.jobs import ingest, maintenance
 from app.settings import Settings
 
 
 def build(dsn: str) -> procrastinate.App:
     queue = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=dsn))
     queue.add_tasks_from(maintenance.blueprint, namespace="maintenance")
+    queue.add_tasks_from(ingest.blueprint, namespace="ingest")
     return queue
 
 

@@ -25,6 +25,11 @@ MASK = "••••"
 # and the start-up check walk this list; a new encrypted column must be added here.
 ENCRYPTED_COLUMNS: list[tuple[str, str, str]] = [
     ("project_secrets", "ciphertext", "'project:' || project || ':' || name"),
+    (
+        "asana_webhooks",
+        "secret_ciphertext",
+        "'asana-webhook:' || project || ':' || resource_gid",
+    ),
 ]
 
 _keyring: Keyring | None = None
@@ -119,7 +124,8 @@ async def _sql(query: str, *args: object) -> list[dict]:
 async def key_ids_in_use() -> set[str]:
     ids: set[str] = set()
     for table, column, _context in ENCRYPTED_COLUMNS:
-        rows = await _sql(f"SELECT DISTINCT split_part({column}, ':', 2) AS kid FROM {table}")  # noqa: S608
+        query = f"SELECT DISTINCT split_part({column}, ':', 2) AS kid FROM {table}"  # noqa: S608
+        rows = await _sql(f"{query} WHERE {column} IS NOT NULL")
         ids.update(row["kid"] for row in rows)
     return ids
 
@@ -155,9 +161,8 @@ async def reencrypt_all() -> int:
     changed = 0
     async with DB.transaction():
         for table, column, context in ENCRYPTED_COLUMNS:
-            rows = await _sql(
-                f"SELECT id, {column} AS value, {context} AS context FROM {table} FOR UPDATE"  # noqa: S608
-            )
+            select = f"SELECT id, {column} AS value, {context} AS context FROM {table}"  # noqa: S608
+            rows = await _sql(f"{select} WHERE {column} IS NOT NULL FOR UPDATE")
             for row in rows:
                 if not ring.needs_reencryption(row["value"]):
                     continue

@@ -12,10 +12,12 @@ from app.tables.project_config import (
 )
 from app.tables.projects import Invite, Project, ProjectMembership
 from app.tables.secrets import ProjectSecret
+from app.tables.webhooks import AsanaWebhook, WebhookDelivery, WebhookRejection
 
 ALL_TABLES = (User, Session, Invite, LoginThrottle, Project, ProjectMembership, ProjectSecret)
 ALL_TABLES += (AsanaFieldConfig, ProjectAsanaProject, AsanaStatusMap, ProjectGithubRepo)
 ALL_TABLES += (AsanaRepoMap, IntegrationCheck, ProjectLink, ProjectContact, ProjectKnowledgeNote)
+ALL_TABLES += (WebhookDelivery, WebhookRejection, AsanaWebhook)
 
 __all__ = [
     "ALL_TABLES",
@@ -28,6 +30,7 @@ __all__ = [
     "ProjectGithubRepo",
     "ProjectKnowledgeNote",
     "ProjectLink",
+    "AsanaWebhook",
     "Invite",
     "LoginThrottle",
     "Project",
@@ -35,4 +38,6 @@ __all__ = [
     "ProjectSecret",
     "Session",
     "User",
+    "WebhookDelivery",
+    "WebhookRejection",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from quart import Quart, Response, render_template
+from quart import Quart, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from app.web.render import add_toast, is_htmx
@@ -29,9 +29,17 @@ EXPLANATIONS = {
 }
 
 
+# Machines (webhook senders, API clients) get one JSON shape, never an HTML page.
+MACHINE_PREFIXES = ("/webhooks/", "/api/")
+
+
 async def _render(status: int, detail: str | None) -> Response:
     title = TITLES.get(status, "Error")
     message = detail or EXPLANATIONS.get(status, "")
+    if request.path.startswith(MACHINE_PREFIXES):
+        response = jsonify({"error": title, "detail": message or None})
+        response.status_code = status
+        return response
     if is_htmx():
         response = Response(message or title, status, content_type="text/plain; charset=utf-8")
         add_toast(response, f"{title}. {message}".strip(), level="error")
