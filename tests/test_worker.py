@@ -5,10 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,12 +18,10 @@ from app.auth.secrets import digest
 from app.jobs.maintenance import delete_expired_auth
 from app.jobs.retry import MAX_ATTEMPTS, Retryable, RetryableOnly
 from app.tables import Invite, LoginThrottle, Session
+from tests.support.processes import start_worker, stop, until
 from tests.support.worker_process import build_test_queue
 
 REQUEUE_TASK = "maintenance:app.jobs.maintenance.requeue_stalled_jobs"
-ROOT = Path(__file__).resolve().parent.parent
-# Generous bound for waiting on another process; tests never assert on how long it took.
-PATIENCE_SECONDS = 60
 
 
 class PermanentProblem(Exception):
@@ -99,44 +94,17 @@ async def test_housekeeping_deletes_expired_sessions_spent_invites_and_stale_thr
     assert [r["key"] for r in await LoginThrottle.select(LoginThrottle.key)] == ["client:recent"]
 
 
-def _start_worker(name: str, database_url: str, tmp_path: Path) -> subprocess.Popen:
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=database_url,
-        AUTOFLOW_DATA_DIR=str(tmp_path / "data"),
-        AUTOFLOW_WORKER_HEARTBEAT_SECONDS="0.2",
-        AUTOFLOW_STALLED_WORKER_SECONDS="1",
-        AUTOFLOW_LOG_LEVEL="INFO",
-    )
-    with open(tmp_path / f"worker-{name}.log", "w") as log:
-        return subprocess.Popen(
-            [sys.executable, "-m", "tests.support.worker_process", name],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-
-
-async def _until(condition, what: str) -> None:
-    for _ in range(PATIENCE_SECONDS * 10):
-        if await condition():
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"gave up waiting for {what}")
-
-
 @pytest.mark.slow
 async def test_a_job_of_a_worker_killed_mid_job_completes_on_another_worker(database_url, tmp_path):
     queue = build_test_queue(database_url)
     folder = tmp_path / "job"
     folder.mkdir()
-    first = _start_worker("first", database_url, tmp_path)
+    first = start_worker("first", database_url, tmp_path)
     second = None
     try:
         async with queue.open_async():
             job_id = await queue.configure_task("test:hold").defer_async(folder=str(folder))
-            await _until(lambda: _exists(folder / "started-by-first"), "the first worker to start")
+            await until(lambda: _exists(folder / "started-by-first"), "the first worker to start")
 
             first.send_signal(signal.SIGKILL)
             first.wait()
@@ -144,7 +112,7 @@ async def test_a_job_of_a_worker_killed_mid_job_completes_on_another_worker(data
             assert status == "doing"  # left behind by the dead worker
 
             (folder / "release").write_text("go")
-            second = _start_worker("second", database_url, tmp_path)
+            second = start_worker("second", database_url, tmp_path)
 
             async def recovered() -> bool:
                 # Run the real periodic task now rather than wait for the next minute.
@@ -153,14 +121,11 @@ async def test_a_job_of_a_worker_killed_mid_job_completes_on_another_worker(data
                 await asyncio.sleep(0.5)
                 return await _is(queue, job_id, "succeeded")
 
-            await _until(recovered, "the job to succeed on the second worker")
+            await until(recovered, "the job to succeed on the second worker")
         assert (folder / "finished-by-second").exists()
         assert not (folder / "finished-by-first").exists()
     finally:
-        for process in (first, second):
-            if process is not None and process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                process.wait(timeout=PATIENCE_SECONDS)
+        stop(first, second)
 
 
 async def _exists(path: Path) -> bool:
