@@ -322,6 +322,14 @@ class GitHubClient:
             await self._json("POST", f"{_repo_path(repo)}/hooks", json_body=payload)
         )
 
+    async def delete_hook(self, repo: str, hook_id: int) -> None:
+        """Delete a repository webhook; one that is already gone is not an error."""
+        # Reference: https://docs.github.com/en/rest/repos/webhooks#delete-a-repository-webhook
+        try:
+            await self.transport.request("DELETE", f"{_repo_path(repo)}/hooks/{hook_id}")
+        except NotFound:
+            return
+
     async def ping_hook(self, repo: str, hook_id: int) -> None:
         """Ask GitHub to send a `ping` event to the hook."""
         # Reference: https://docs.github.com/en/rest/repos/webhooks#ping-a-repository-webhook
