@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import subprocess
@@ -45,22 +46,29 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-async def live_server(database_url: str, tmp_path: Path) -> AsyncIterator[LiveServer]:
+@contextlib.asynccontextmanager
+async def launch_web(database_url: str, tmp_path: Path, **env: str) -> AsyncIterator[LiveServer]:
+    """`autoflow web` as a real process on a free port, torn down afterwards."""
     port = _free_port()
-    env = dict(
+    url = f"http://127.0.0.1:{port}"
+    environment = dict(
         os.environ,
         DATABASE_URL=database_url,
         AUTOFLOW_DATA_DIR=str(tmp_path / "data"),
         AUTOFLOW_PORT=str(port),
+        AUTOFLOW_PUBLIC_URL=url,
         INIT_ADMIN_TOKEN=INIT_TOKEN,
         AUTOFLOW_LOG_LEVEL="WARNING",
+        **env,
     )
     with open(tmp_path / "web.log", "w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "web"], cwd=ROOT, env=env, stdout=log, stderr=log
+            [sys.executable, "-m", "app.cli", "web"],
+            cwd=ROOT,
+            env=environment,
+            stdout=log,
+            stderr=log,
         )
-    url = f"http://127.0.0.1:{port}"
     try:
         async with aiohttp.ClientSession() as http:
             for _ in range(300):
@@ -79,6 +87,12 @@ async def live_server(database_url: str, tmp_path: Path) -> AsyncIterator[LiveSe
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.fixture
+async def live_server(database_url: str, tmp_path: Path) -> AsyncIterator[LiveServer]:
+    async with launch_web(database_url, tmp_path) as server:
+        yield server
 
 
 @pytest.fixture
