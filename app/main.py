@@ -47,8 +47,11 @@ def create_app(settings: Settings | None = None) -> Quart:
     errors.install(app)
 
     from app.pages import auth, members, projects
+    from app.pages import settings as settings_pages
+    from app.partials import knowledge as knowledge_partials
     from app.partials import members as member_partials
     from app.partials import projects as project_partials
+    from app.partials import settings as settings_partials
     from app.webhooks import asana as asana_webhooks
     from app.webhooks import github as github_webhooks
 
@@ -58,6 +61,9 @@ def create_app(settings: Settings | None = None) -> Quart:
         members.blueprint,
         project_partials.blueprint,
         member_partials.blueprint,
+        settings_pages.blueprint,
+        settings_partials.blueprint,
+        knowledge_partials.blueprint,
         github_webhooks.blueprint,
         asana_webhooks.blueprint,
     ):

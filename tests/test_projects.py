@@ -95,9 +95,9 @@ async def test_the_projects_list_shows_only_my_projects_with_status_and_role(
 
     assert page.texts("#projects .title-link") == ["Alpha", "Beta"]
     assert page.texts("#projects .row-meta .badge") == [
-        "Not configured",
+        "Incomplete",
         "admin",
-        "Not configured",
+        "Incomplete",
         "viewer",
     ]
     assert [a["href"] for a in page.select("#projects .row-meta a.button")] == [

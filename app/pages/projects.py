@@ -5,6 +5,7 @@ from __future__ import annotations
 from quart import Blueprint, Response, g, redirect, request
 
 from app.services import projects
+from app.services.project_config import integration_status, integration_statuses
 from app.services.projects import ProjectProblem
 from app.web.guards import login_required, project_for, require_instance_admin
 from app.web.render import notice, page
@@ -13,12 +14,6 @@ blueprint = Blueprint("projects", __name__)
 
 # Sections that later stages fill in; each page says honestly what will come.
 SECTIONS = {
-    "settings": (
-        "Settings",
-        "Integrations for this project: the Asana and GitHub tokens (stored encrypted), the "
-        "Asana projects and custom fields (AutoTask, Repo, Status), the GitHub repositories, "
-        "links, contacts and status mapping. Only project admins will edit them.",
-    ),
     "webhooks": (
         "Webhooks",
         "The Asana and GitHub webhook URLs of this project, one-click set-up and validation, "
@@ -29,11 +24,6 @@ SECTIONS = {
         "Project-scoped API tokens (shown once, revocable), curl examples for every operation "
         "of /api/v1, and the OpenAPI document.",
     ),
-    "knowledge": (
-        "Knowledge",
-        "Markdown notes, repository docs links and contacts that go into every GitHub issue's "
-        "Project Context block, ready for embeddings later.",
-    ),
 }
 
 
@@ -41,7 +31,8 @@ SECTIONS = {
 @login_required
 async def index() -> Response:
     mine = await projects.projects_for(g.session.user_id)
-    return await page("projects.html", projects=mine, form={}, errors={})
+    statuses = await integration_statuses([p.id for p in mine])
+    return await page("projects.html", projects=mine, statuses=statuses, form={}, errors={})
 
 
 @blueprint.post("/app/projects")
@@ -70,10 +61,11 @@ async def create() -> Response:
 @login_required
 async def home(slug: str) -> Response:
     access = await project_for(slug)
-    return await page("project_home.html", section="tasks", access=access)
+    integration = await integration_status(access.id)
+    return await page("project_home.html", section="tasks", access=access, integration=integration)
 
 
-@blueprint.get("/p/<slug>/<any(settings, webhooks, api, knowledge):section>")
+@blueprint.get("/p/<slug>/<any(webhooks, api):section>")
 @login_required
 async def section(slug: str, section: str) -> Response:
     access = await project_for(slug)

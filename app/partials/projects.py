@@ -5,6 +5,7 @@ from __future__ import annotations
 from quart import Blueprint, Response, g, redirect, request
 
 from app.services import projects
+from app.services.project_config import integration_statuses
 from app.services.projects import ProjectProblem
 from app.web.guards import login_required, require_instance_admin
 from app.web.render import fragment, is_htmx
@@ -16,7 +17,8 @@ blueprint = Blueprint("project_partials", __name__, url_prefix="/partials")
 @login_required
 async def listing() -> Response:
     mine = await projects.projects_for(g.session.user_id)
-    return await fragment("_projects.html", projects=mine, form={}, errors={})
+    statuses = await integration_statuses([p.id for p in mine])
+    return await fragment("_projects.html", projects=mine, statuses=statuses, form={}, errors={})
 
 
 @blueprint.post("/projects")
@@ -43,6 +45,7 @@ async def create() -> Response:
     return await fragment(
         "_projects.html",
         projects=mine,
+        statuses=await integration_statuses([p.id for p in mine]),
         form={},
         errors={},
         created=created,

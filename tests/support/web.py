@@ -70,7 +70,7 @@ class Visitor:
     async def post(
         self,
         path: str,
-        data: dict[str, str] | None = None,
+        data: dict[str, str | list[str]] | None = None,
         *,
         htmx: bool = False,
         csrf: bool = True,
@@ -83,8 +83,19 @@ class Visitor:
             form.setdefault("csrf_token", self.csrf or "")
         all_headers = {"HX-Request": "true"} if htmx else {}
         all_headers.update(headers or {})
+        # A list value sends the field once per item, as a form with repeated names does.
+        pairs = [
+            (key, item)
+            for key, value in form.items()
+            for item in (value if isinstance(value, list) else [value])
+        ]
         return await self._wrap(
-            await self.client.post(path, form=form, headers=all_headers, scope_base=self.scope)
+            await self.client.post(
+                path,
+                form=pairs,  # type: ignore[arg-type]  # urlencode takes pairs as well
+                headers=all_headers,
+                scope_base=self.scope,
+            )
         )
 
     async def login(self, username: str, password: str) -> Response:
