@@ -243,6 +243,29 @@ def cmd_reencrypt(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from app import demo
+
+    dsn, started_embedded = _database(settings)
+    applied = asyncio.run(apply_migrations(dsn))
+    if applied:
+        print(f"Applied {len(applied)} migration(s).")
+    runner = demo.SandboxThread()
+    sandbox = runner.start()
+    try:
+        demo_settings = settings.replace(
+            asana_api_url=sandbox.asana.base_url, github_api_url=sandbox.github.base_url
+        )
+        login = asyncio.run(_with_pool(dsn, lambda: demo.setup_demo(demo_settings, sandbox.seed)))
+        print(demo.describe(settings, login, sandbox), flush=True)
+        commands = [_web_command(settings), [sys.executable, "-m", "app.cli", "worker"]]
+        return demo.supervise(commands, demo.child_env(settings, sandbox))
+    finally:
+        runner.stop()
+        if started_embedded:
+            EmbeddedPostgres(settings.data_dir).stop()
+
+
 def cmd_db_url(settings: Settings, args: argparse.Namespace) -> int:
     dsn, _ = _database(settings)
     print(dsn)
@@ -279,6 +302,9 @@ def build_parser() -> argparse.ArgumentParser:
     ).set_defaults(handler=cmd_reencrypt)
     # Listed for --help; its own options are parsed by the sandbox (see main()).
     sub.add_parser("sandbox", help="run the Asana and GitHub sandbox (docs/sandbox.md)")
+    sub.add_parser(
+        "demo", help="web, worker and the sandbox together, with a configured demo project"
+    ).set_defaults(handler=cmd_demo)
 
     admin = sub.add_parser("create-admin", help="create an instance admin account")
     admin.add_argument("--username", required=True)

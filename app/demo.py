@@ -1,0 +1,215 @@
+"""`autoflow demo`: the app, a worker and the Asana/GitHub sandbox together, with an admin and a
+demo project already configured against the sandbox, for a newcomer to click through.
+
+The sandbox runs in this process (a thread with its own event loop) on free loopback ports; its
+state lives in memory and is seeded afresh on every start, so the demo project's settings are
+rewritten each time to point at the new world. The web and worker processes get
+AUTOFLOW_ASANA_API_URL and AUTOFLOW_GITHUB_API_URL pointing at it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from app.auth.passwords import hash_password
+from app.integrations.sandbox.runner import ASANA_TOKEN, GITHUB_TOKEN, Sandbox, Seed
+from app.services import connections
+from app.services import project_config as config
+from app.services.project_config import AsanaInput, PipelineStatus, StatusMapping
+from app.services.projects import create_project, get_by_slug
+from app.services.secrets import prepare_keyring, write_secret
+from app.settings import Settings
+from app.tables import ProjectMembership, User
+
+DEMO_USER = "demo"
+DEMO_SLUG = "demo"
+DEMO_NAME = "Auto-Flow Demo"
+# The sandbox seeds one repository; a project needs at least three.
+EXTRA_REPOS = ("sandbox-org/api", "sandbox-org/web")
+STATUS_MEANINGS = {"Failed": PipelineStatus.BLOCKED}
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+    slug: str
+
+
+def seed_extra_repos(sandbox: Sandbox) -> None:
+    for full_name in EXTRA_REPOS:
+        owner, name = full_name.split("/")
+        repo = sandbox.github.world.add_repo(owner, name)
+        sandbox.github.world.grant(repo, sandbox.seed.github_admin, "admin")
+
+
+async def setup_demo(settings: Settings, seed: Seed) -> DemoLogin:
+    """Create (or reset) the demo admin and the demo project configured against the sandbox
+    whose base URLs are in `settings`. Needs an open database pool."""
+    await prepare_keyring(settings)
+    password = secrets.token_urlsafe(12)
+    user = await User.select(User.id).where(User.username == DEMO_USER).first()
+    if user is None:
+        rows = await User.insert(
+            User(username=DEMO_USER, password_hash=hash_password(password), is_admin=True)
+        ).returning(User.id)
+        user_id = rows[0]["id"]
+    else:
+        user_id = user["id"]
+        await User.update({User.password_hash: hash_password(password), User.is_admin: True}).where(
+            User.id == user_id
+        )
+
+    project = await get_by_slug(DEMO_SLUG)
+    if project is None:
+        project_id = (await create_project(DEMO_SLUG, DEMO_NAME, user_id)).id
+    else:
+        project_id = project["id"]
+        member = await ProjectMembership.exists().where(
+            (ProjectMembership.project == project_id) & (ProjectMembership.user == user_id)
+        )
+        if not member:
+            await ProjectMembership.insert(
+                ProjectMembership(project=project_id, user=user_id, role="admin")
+            )
+        else:
+            await ProjectMembership.update({ProjectMembership.role: "admin"}).where(
+                (ProjectMembership.project == project_id) & (ProjectMembership.user == user_id)
+            )
+
+    await write_secret(project_id, "asana_pat", ASANA_TOKEN, user_id)
+    await write_secret(project_id, "github_token", GITHUB_TOKEN, user_id)
+    await write_secret(project_id, "github_webhook_secret", secrets.token_urlsafe(32), user_id)
+    data = AsanaInput(
+        workspace_gid=seed.workspace_gid,
+        project_gids=[seed.project_gid],
+        autotask_field_gid=seed.autotask_field_gid,
+        autotask_on_option_gid=seed.autotask_yes_gid,
+        repo_field_gid=seed.repo_field_gid,
+        status_field_gid=seed.status_field_gid,
+    )
+    repos = [seed.repo, *EXTRA_REPOS]
+    async with aiohttp.ClientSession() as session:
+        ctx = connections.Context(session, settings)
+        # The same checks an admin's save goes through; they also fetch the names.
+        names = await connections.validate_asana(ctx, project_id, data)
+        await config.save_asana_config(project_id, data, names)
+        await connections.validate_repos(ctx, project_id, repos)
+        await config.save_repos(project_id, repos)
+        status_field = await connections.field_options(
+            ctx, project_id, seed.status_field_gid, "Status"
+        )
+        await config.save_status_map(
+            project_id,
+            [
+                StatusMapping(o.gid, o.name, STATUS_MEANINGS.get(o.name, PipelineStatus.ACTIVE))
+                for o in status_field.enum_options
+            ],
+        )
+    return DemoLogin(DEMO_USER, password, DEMO_SLUG)
+
+
+class SandboxThread:
+    """The sandbox served from a thread of its own, so the rest of the command stays simple."""
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
+        self.sandbox: Sandbox | None = None
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="sandbox", daemon=True)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        try:
+            self.sandbox = Sandbox()
+            seed_extra_repos(self.sandbox)
+            self._loop.run_until_complete(self.sandbox.start(self.host))
+        except BaseException as error:  # reported to the starting thread
+            self._error = error
+            self._ready.set()
+            return
+        self._ready.set()
+        self._loop.run_forever()
+
+    def start(self) -> Sandbox:
+        self._thread.start()
+        self._ready.wait(timeout=30)
+        if self._error is not None or self.sandbox is None:
+            raise RuntimeError(f"the sandbox did not start: {self._error}")
+        return self.sandbox
+
+    def stop(self) -> None:
+        if self.sandbox is not None and self._loop.is_running():
+            future = asyncio.run_coroutine_threadsafe(self.sandbox.close(), self._loop)
+            future.result(timeout=10)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
+
+
+def describe(settings: Settings, login: DemoLogin, sandbox: Sandbox) -> str:
+    return "\n".join(
+        (
+            "",
+            f"  Auto-Flow demo is running at {settings.public_url}",
+            "",
+            f"  Sign in at {settings.public_url}/login",
+            f"    username: {login.username}",
+            f"    password: {login.password}   (new on every start)",
+            f"  The demo project: {settings.public_url}/p/{login.slug}",
+            f"  Sandbox Asana API:  {sandbox.asana.base_url}",
+            f"  Sandbox GitHub API: {sandbox.github.base_url}",
+            "  (sandbox state lives in memory and starts afresh with every demo run)",
+            "",
+            "  Stop with Ctrl-C.",
+            "",
+        )
+    )
+
+
+def supervise(commands: list[list[str]], env: dict[str, str]) -> int:
+    """Run the children until one stops or we are asked to stop; stop the others."""
+    children = [subprocess.Popen(command, env=env) for command in commands]
+    stopping = False
+
+    def stop(signum: int, _frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    while all(child.poll() is None for child in children):
+        try:
+            children[0].wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            pass
+    if not stopping:
+        print("error: a process stopped unexpectedly; stopping the others", file=sys.stderr)
+        stop(signal.SIGTERM, None)
+    for child in children:
+        try:
+            child.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            child.kill()
+    return 0 if stopping else 1
+
+
+def child_env(settings: Settings, sandbox: Sandbox) -> dict[str, str]:
+    env = dict(os.environ)
+    env["AUTOFLOW_ASANA_API_URL"] = sandbox.asana.base_url
+    env["AUTOFLOW_GITHUB_API_URL"] = sandbox.github.base_url
+    return env
