@@ -3,7 +3,6 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.base import OnDelete
 from piccolo.columns.base import OnUpdate
-from piccolo.columns.column_types import BigInt
 from piccolo.columns.column_types import BigSerial
 from piccolo.columns.column_types import ForeignKey
 from piccolo.columns.column_types import JSONB
@@ -652,27 +651,6 @@ async def forwards():
         db_column_name="processed_at",
         column_class_name="Timestamptz",
         column_class=Timestamptz,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="WebhookDelivery",
-        tablename="webhook_deliveries",
-        column_name="job_id",
-        db_column_name="job_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
         params={
             "default": None,
             "null": True,

@@ -32,6 +32,10 @@ async def forwards():
                 ON webhook_rejections (project, source, hook_ref, rejected_at);
             ALTER TABLE asana_webhooks
                 ADD CONSTRAINT asana_webhooks_resource_key UNIQUE (project, resource_gid);
+            -- The sweep asks "does this delivery still have a live job?".
+            CREATE INDEX autoflow_delivery_jobs_idx
+                ON procrastinate_jobs (((args->>'delivery_id')::bigint))
+                WHERE task_name = 'ingest:process_delivery';
             """
         )
 

@@ -60,13 +60,16 @@ async def test_an_acknowledged_delivery_is_processed_by_a_worker(
 
 
 @pytest.mark.slow
-async def test_a_delivery_whose_enqueue_was_lost_is_swept_up_and_processed(
+async def test_a_pending_delivery_whose_job_is_gone_is_swept_up_and_processed(
     db, database_url, tmp_path, make_user, make_project
 ):
     project = await make_project(await make_user(is_admin=True))
-    # The web process committed the delivery and died before enqueueing its job.
     delivery_id = await deliveries.record(
         NewDelivery(project.id, "github", "lost-1", "issues", "opened", "42", {"issue": 1})
+    )
+    # Its job was removed by hand (or lost with a database restored from an older backup).
+    await WebhookDelivery.raw(
+        "DELETE FROM procrastinate_jobs WHERE args->>'delivery_id' = {}", str(delivery_id)
     )
     await WebhookDelivery.update(
         {WebhookDelivery.received_at: dt.datetime.now(dt.UTC) - 2 * ORPHAN_AFTER}
@@ -85,10 +88,22 @@ async def test_a_delivery_whose_enqueue_was_lost_is_swept_up_and_processed(
             async def processed() -> bool:
                 return await _status(delivery_id) == "processed"
 
-            await until(processed, "the sweep to enqueue the lost delivery")
+            await until(processed, "the sweep to enqueue the orphaned delivery")
     finally:
         stop(worker)
-    assert (await WebhookDelivery.select(WebhookDelivery.job_id).first())["job_id"] is not None
+
+
+async def test_a_recorded_delivery_commits_with_exactly_one_job(db, make_user, make_project):
+    project = await make_project(await make_user(is_admin=True))
+    pending = NewDelivery(project.id, "github", "atomic-1", "issues", "opened", "42", {})
+    ignored = NewDelivery(project.id, "github", "atomic-2", "star", None, "42", {}, "ignored")
+    first = await deliveries.record(pending)
+    assert await deliveries.record(pending) is None  # the duplicate adds neither row nor job
+    await deliveries.record(ignored)
+    jobs = await WebhookDelivery.raw(
+        "SELECT args->>'delivery_id' AS delivery, queueing_lock FROM procrastinate_jobs"
+    )
+    assert jobs == [{"delivery": str(first), "queueing_lock": f"delivery:{first}"}]
 
 
 async def test_a_delivery_is_claimed_by_one_worker_at_a_time_and_only_while_pending(

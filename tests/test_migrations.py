@@ -30,7 +30,8 @@ SELECT 'type ' || t.typname || ' ' || coalesce(string_agg(e.enumlabel, ',' ORDER
   FROM pg_type t LEFT JOIN pg_enum e ON e.enumtypid = t.oid
  WHERE t.typname LIKE 'procrastinate%' AND t.typtype = 'e' GROUP BY t.typname
 UNION ALL
-SELECT 'index ' || indexdef FROM pg_indexes WHERE tablename LIKE 'procrastinate%'
+SELECT 'index ' || indexdef FROM pg_indexes
+ WHERE tablename LIKE 'procrastinate%' AND indexname NOT LIKE 'autoflow%'
 UNION ALL
 SELECT 'trigger ' || tgname || ' ' || pg_get_triggerdef(oid)
   FROM pg_trigger WHERE tgname LIKE 'procrastinate%'

@@ -1,10 +1,9 @@
 """Processing recorded webhook deliveries, and keeping the delivery log whole and small.
 
-`process_delivery` takes a delivery id; it is idempotent (a delivery is claimed with a row
-lock and processed only while pending), so a duplicate job or a re-run after a crash does no
-harm. `enqueue_unqueued_deliveries` is the safety net for the moment between committing a
-delivery and enqueueing its job: if the web process died there, the delivery is still pending
-without a job, and the sweep enqueues it.
+A delivery and its `process_delivery` job are committed in one statement by the receiver, so
+an acknowledged delivery always has a job. The job is idempotent (a delivery is claimed with a
+row lock and processed only while pending): a duplicate job or a re-run after a crash does no
+harm. `enqueue_orphaned_deliveries` re-enqueues any pending delivery whose job is gone.
 """
 
 from __future__ import annotations
@@ -27,8 +26,8 @@ logger = logging.getLogger(__name__)
 
 blueprint = procrastinate.Blueprint()
 
-PROCESS_TASK = "ingest:process_delivery"
-# A delivery recorded this long ago without a job is presumed orphaned by a dead process.
+PROCESS_TASK = deliveries.PROCESS_TASK
+# Only deliveries at least this old are checked for a missing job.
 ORPHAN_AFTER = dt.timedelta(seconds=30)
 
 # What processing a delivery means, by (source, event). The pipeline registers its handlers
@@ -42,12 +41,11 @@ async def _record_only(delivery: dict[str, Any]) -> str:
 
 
 async def enqueue(queue: procrastinate.App, delivery_id: int) -> None:
-    """Defer processing of a recorded delivery and remember the job on the row."""
+    """Defer processing of a recorded delivery again."""
     with contextlib.suppress(AlreadyEnqueued):  # a job for it is already waiting
-        job_id = await queue.configure_task(
+        await queue.configure_task(
             PROCESS_TASK, queueing_lock=f"delivery:{delivery_id}"
         ).defer_async(delivery_id=delivery_id)
-        await deliveries.attach_job(delivery_id, job_id)
 
 
 @blueprint.task(name="process_delivery", pass_context=True, retry=DEFAULT_RETRY)
@@ -72,10 +70,10 @@ async def process_delivery(context: procrastinate.JobContext, delivery_id: int) 
 
 
 @blueprint.periodic(cron="* * * * *")
-@blueprint.task(name="enqueue_unqueued_deliveries", pass_context=True, queueing_lock="sweep")
-async def enqueue_unqueued_deliveries(context: procrastinate.JobContext, timestamp: int) -> int:
+@blueprint.task(name="enqueue_orphaned_deliveries", pass_context=True, queueing_lock="sweep")
+async def enqueue_orphaned_deliveries(context: procrastinate.JobContext, timestamp: int) -> int:
     scheduled = dt.datetime.fromtimestamp(timestamp, dt.UTC)
-    orphans = await deliveries.unqueued(scheduled - ORPHAN_AFTER)
+    orphans = await deliveries.without_live_job(scheduled - ORPHAN_AFTER)
     for delivery_id in orphans:
         await enqueue(context.app, delivery_id)
     if orphans:

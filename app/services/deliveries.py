@@ -67,18 +67,37 @@ class NewDelivery:
     outcome: str | None = None
 
 
-async def record(delivery: NewDelivery) -> int | None:
-    """Insert the delivery; its id, or None when it was already recorded."""
-    rows = await WebhookDelivery.raw(
-        """
-        INSERT INTO webhook_deliveries
-            (project, source, delivery_key, event, action, hook_ref, summary, status, outcome,
-             received_at, processed_at)
-        VALUES ({}, {}, {}, {}, {}, {}, {}::jsonb, {}, {}, now(),
-                CASE WHEN {} = 'pending' THEN NULL ELSE now() END)
-        ON CONFLICT (project, source, delivery_key) DO NOTHING
-        RETURNING id
-        """,
+PROCESS_TASK = "ingest:process_delivery"
+QUEUE = "default"
+
+_INSERT = """
+    INSERT INTO webhook_deliveries
+        (project, source, delivery_key, event, action, hook_ref, summary, status, outcome,
+         received_at, processed_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::varchar, $9, now(),
+            CASE WHEN $8::varchar = 'pending' THEN NULL ELSE now() END)
+    ON CONFLICT (project, source, delivery_key) DO NOTHING
+    RETURNING id, status
+"""
+
+# One statement, one round trip: the delivery row and, when it is to be processed, its job
+# (through Procrastinate's own SQL entry point, the function its `defer` calls) commit together
+# or not at all. A duplicate inserts nothing and defers nothing.
+RECORD_AND_ENQUEUE = f"""
+WITH delivery AS ({_INSERT})
+SELECT delivery.id,
+       CASE WHEN delivery.status = 'pending' THEN
+           (procrastinate_defer_jobs_v1(ARRAY[ROW(
+               '{QUEUE}', '{PROCESS_TASK}', 0, NULL, 'delivery:' || delivery.id,
+               jsonb_build_object('delivery_id', delivery.id), NULL
+           )::procrastinate_job_to_defer_v1]))[1]
+       END AS job_id
+  FROM delivery
+"""  # noqa: S608 - built from module constants only
+
+
+def _params(delivery: NewDelivery) -> list[Any]:
+    return [
         delivery.project_id,
         delivery.source,
         delivery.delivery_key,
@@ -88,15 +107,14 @@ async def record(delivery: NewDelivery) -> int | None:
         json.dumps(delivery.summary),
         delivery.status,
         delivery.outcome,
-        delivery.status,
-    )
+    ]
+
+
+async def record(delivery: NewDelivery) -> int | None:
+    """Record a delivery; a pending one gets its processing job in the same statement.
+    Returns its id, or None when it was already recorded."""
+    rows = await fetch(RECORD_AND_ENQUEUE, *_params(delivery))
     return rows[0]["id"] if rows else None
-
-
-async def attach_job(delivery_id: int, job_id: int) -> None:
-    await WebhookDelivery.update({WebhookDelivery.job_id: job_id}).where(
-        WebhookDelivery.id == delivery_id
-    )
 
 
 async def reject(project_id: int, source: str, hook_ref: str | None, reason: str) -> None:
@@ -105,17 +123,23 @@ async def reject(project_id: int, source: str, hook_ref: str | None, reason: str
     )
 
 
-async def unqueued(received_before: dt.datetime, limit: int = 500) -> list[int]:
-    """Pending deliveries that never got a job (the web process died in between)."""
-    rows = (
-        await WebhookDelivery.select(WebhookDelivery.id)
-        .where(
-            (WebhookDelivery.status == "pending")
-            & WebhookDelivery.job_id.is_null()
-            & (WebhookDelivery.received_at < received_before)
-        )
-        .order_by(WebhookDelivery.id)
-        .limit(limit)
+async def without_live_job(received_before: dt.datetime, limit: int = 500) -> list[int]:
+    """Pending deliveries, received before the given time, whose job is gone (cancelled or
+    removed by hand, or lost with a database restored from an older backup)."""
+    rows = await fetch(
+        """
+        SELECT d.id FROM webhook_deliveries d
+         WHERE d.status = 'pending' AND d.received_at < $1
+           AND NOT EXISTS (
+               SELECT 1 FROM procrastinate_jobs j
+                WHERE j.task_name = $2 AND (j.args->>'delivery_id')::bigint = d.id
+                  AND j.status IN ('todo', 'doing'))
+         ORDER BY d.id
+         LIMIT $3
+        """,
+        received_before,
+        PROCESS_TASK,
+        limit,
     )
     return [row["id"] for row in rows]
 

@@ -3,7 +3,6 @@ the Asana webhooks this tool created."""
 
 from piccolo.columns import (
     JSONB,
-    BigInt,
     BigSerial,
     ForeignKey,
     OnDelete,
@@ -19,8 +18,8 @@ from app.tables.projects import Project
 
 class WebhookDelivery(Table, tablename="webhook_deliveries"):
     """One acknowledged delivery (GitHub) or event (Asana). The row is the source of truth:
-    once it is committed we answer 2xx, and a job processes it, re-enqueued by a sweep if the
-    process died before enqueueing. (project, source, delivery_key) is unique."""
+    it is committed, together with its processing job, before we answer 2xx; a sweep re-enqueues
+    any pending delivery whose job is gone. (project, source, delivery_key) is unique."""
 
     id = BigSerial(primary_key=True)
     project = ForeignKey(references=Project, on_delete=OnDelete.cascade, null=False)
@@ -34,7 +33,6 @@ class WebhookDelivery(Table, tablename="webhook_deliveries"):
     status = Varchar(length=16, default="pending")
     outcome = Text(null=True, default=None)
     processed_at = Timestamptz(null=True, default=None)
-    job_id = BigInt(null=True, default=None)
 
 
 class WebhookRejection(Table, tablename="webhook_rejections"):

@@ -24,7 +24,7 @@ from app.integrations.errors import InvalidSignature
 from app.services import asana_hooks, deliveries
 from app.services.deliveries import NewDelivery
 from app.tables import Project
-from app.webhooks.common import UNKNOWN_SECRET, answer, enqueue_delivery, raw_body
+from app.webhooks.common import answer, raw_body, secret_cache
 from app.webhooks.summaries import asana_event_key, asana_summary
 
 blueprint = Blueprint("asana_webhooks", __name__)
@@ -42,18 +42,23 @@ async def receive(project_id: int) -> Response:
     if offered is not None:
         return await _handshake(project_id, resource, offered)
 
-    secret = await asana_hooks.secret_for(project_id, resource) if resource.isdigit() else None
+    cache, key = secret_cache(), ("asana", project_id, resource)
+
+    async def load() -> str | None:
+        return await asana_hooks.secret_for(project_id, resource) if resource.isdigit() else None
+
     try:
-        verify_request(request.headers, body, secret or UNKNOWN_SECRET)
-        if secret is None:
-            return answer(404, "unknown")
-        events = parse_events(body)
+        _secret, events = await cache.verified(
+            key, load, lambda candidate: _verified_events(body, candidate)
+        )
     except InvalidSignature as error:
-        if secret is None:
+        if cache.known(key) is None:
             return answer(404, "unknown")
         await deliveries.reject(project_id, "asana", resource, f"signature: {error}")
         return answer(401, "invalid signature")
     except ValueError as error:
+        if cache.known(key) is None:
+            return answer(404, "unknown")
         await deliveries.reject(project_id, "asana", resource, f"malformed: {error}")
         return answer(400, "malformed", detail=str(error))
 
@@ -94,9 +99,13 @@ async def receive(project_id: int) -> Response:
         if delivery_id is None:
             duplicates += 1
         elif acted_on:
-            await enqueue_delivery(delivery_id)
             queued += 1
     return answer(200, "recorded", queued=queued, duplicates=duplicates)
+
+
+def _verified_events(body: bytes, secret: str) -> list:
+    verify_request(request.headers, body, secret)
+    return parse_events(body)
 
 
 async def _handshake(project_id: int, resource: str, offered: str) -> Response:

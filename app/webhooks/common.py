@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import secrets
+import time
+from collections.abc import Awaitable, Callable, Hashable
+from typing import TypeVar
 
 from quart import Response, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from app.jobs.ingest import enqueue
+from app.integrations.errors import InvalidSignature
 from app.settings import Settings
 
 # Verified against when a project (or its secret) does not exist, so that an unknown project
@@ -37,5 +40,54 @@ def answer(status: int, outcome: str, **extra: object) -> Response:
     return response
 
 
-async def enqueue_delivery(delivery_id: int) -> None:
-    await enqueue(current_app.extensions["queue"], delivery_id)
+# Reading and decrypting the secret is most of a delivery's database work, and secrets change
+# rarely, so each process keeps them briefly. A signature that fails against a kept secret is
+# checked again against a fresh read: a replaced secret works at once, and the old one is
+# accepted at most this much longer.
+SECRET_TTL_SECONDS = 5.0
+_MISSING = object()
+
+T = TypeVar("T")
+
+
+class SecretCache:
+    def __init__(self, ttl: float = SECRET_TTL_SECONDS) -> None:
+        self.ttl = ttl
+        self._entries: dict[Hashable, tuple[float, str | None]] = {}
+
+    async def _get(
+        self, key: Hashable, load: Callable[[], Awaitable[str | None]], fresh: bool
+    ) -> str | None:
+        now = time.monotonic()
+        entry = self._entries.get(key)
+        if fresh or entry is None or now - entry[0] > self.ttl:
+            value = await load()
+            self._entries[key] = (now, value)
+            return value
+        return entry[1]
+
+    async def verified(
+        self,
+        key: Hashable,
+        load: Callable[[], Awaitable[str | None]],
+        verify: Callable[[str], T],
+    ) -> tuple[str | None, T]:
+        """Verify with the kept secret, or with a fresh one when that fails. Returns the secret
+        used (None: there is none) and what `verify` returned; raises what `verify` raised."""
+        secret = await self._get(key, load, fresh=False)
+        try:
+            return secret, verify(secret or UNKNOWN_SECRET)
+        except (InvalidSignature, ValueError):
+            fresh = await self._get(key, load, fresh=True)
+            if fresh == secret:
+                raise
+            return fresh, verify(fresh or UNKNOWN_SECRET)
+
+    def known(self, key: Hashable) -> str | None:
+        """The secret last read for this key (after `verified` raised: the fresh one)."""
+        entry = self._entries.get(key)
+        return entry[1] if entry else None
+
+
+def secret_cache() -> SecretCache:
+    return current_app.extensions.setdefault("webhook_secrets", SecretCache())

@@ -17,7 +17,7 @@ from app.integrations.github.webhooks import HOOK_ID_HEADER, parse_delivery
 from app.services import deliveries
 from app.services.deliveries import NewDelivery
 from app.services.secrets import read_secret
-from app.webhooks.common import UNKNOWN_SECRET, answer, enqueue_delivery, raw_body
+from app.webhooks.common import answer, raw_body, secret_cache
 from app.webhooks.summaries import GITHUB_EVENTS_ACTED_ON, github_summary
 
 logger = logging.getLogger(__name__)
@@ -30,17 +30,21 @@ SECRET_NAME = "github_webhook_secret"  # noqa: S105 - the name under which it is
 @blueprint.post("/webhooks/github/<int:project_id>")
 async def receive(project_id: int) -> Response:
     body = await raw_body()
-    secret = await read_secret(project_id, SECRET_NAME)
     hook_ref = request.headers.get(HOOK_ID_HEADER)
+    cache, key = secret_cache(), ("github", project_id)
     try:
-        delivery = parse_delivery(request.headers, body, secret or UNKNOWN_SECRET)
+        secret, delivery = await cache.verified(
+            key,
+            lambda: read_secret(project_id, SECRET_NAME),
+            lambda candidate: parse_delivery(request.headers, body, candidate),
+        )
     except InvalidSignature as error:
-        if secret is None:
+        if cache.known(key) is None:
             return answer(404, "unknown")
         await deliveries.reject(project_id, "github", hook_ref, f"signature: {error}")
         return answer(401, "invalid signature")
     except ValueError as error:
-        if secret is None:
+        if cache.known(key) is None:
             return answer(404, "unknown")
         await deliveries.reject(project_id, "github", hook_ref, f"malformed: {error}")
         return answer(400, "malformed", detail=str(error))
@@ -68,6 +72,5 @@ async def receive(project_id: int) -> Response:
     if delivery_id is None:
         return answer(200, "duplicate")
     if acted_on:
-        await enqueue_delivery(delivery_id)
         return answer(202, "queued", delivery=delivery_id)
     return answer(202, status, delivery=delivery_id)
