@@ -140,3 +140,16 @@ async def test_a_malformed_body_with_a_valid_signature_is_a_400(app, hooked):
     response = await _post(app, hooked.id, body, {"X-Hook-Signature": sign(body, SECRET)})
     assert response.status_code == 400
     assert await WebhookDelivery.count() == 0
+
+
+async def test_events_arriving_out_of_order_are_each_recorded(app, hooked):
+    later = _event(field="name", created_at="2026-11-24T06:00:05.000Z")
+    earlier = _event(field="notes", created_at="2026-11-24T06:00:01.000Z")
+    await _deliver(app, hooked.id, [later])
+    await _deliver(app, hooked.id, [earlier])
+    summaries = await WebhookDelivery.select(WebhookDelivery.summary).order_by(WebhookDelivery.id)
+    fields = [
+        json.loads(s["summary"]) if isinstance(s["summary"], str) else s["summary"]
+        for s in summaries
+    ]
+    assert [f["field"] for f in fields] == ["name", "notes"]
