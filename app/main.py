@@ -48,10 +48,12 @@ def create_app(settings: Settings | None = None) -> Quart:
 
     from app.pages import auth, members, projects
     from app.pages import settings as settings_pages
+    from app.pages import webhooks as webhook_pages
     from app.partials import knowledge as knowledge_partials
     from app.partials import members as member_partials
     from app.partials import projects as project_partials
     from app.partials import settings as settings_partials
+    from app.partials import webhooks as webhook_partials
     from app.webhooks import asana as asana_webhooks
     from app.webhooks import github as github_webhooks
 
@@ -66,6 +68,8 @@ def create_app(settings: Settings | None = None) -> Quart:
         knowledge_partials.blueprint,
         github_webhooks.blueprint,
         asana_webhooks.blueprint,
+        webhook_pages.blueprint,
+        webhook_partials.blueprint,
     ):
         app.register_blueprint(blueprint)
 

@@ -14,11 +14,6 @@ blueprint = Blueprint("projects", __name__)
 
 # Sections that later stages fill in; each page says honestly what will come.
 SECTIONS = {
-    "webhooks": (
-        "Webhooks",
-        "The Asana and GitHub webhook URLs of this project, one-click set-up and validation, "
-        "and the health of every hook: last delivery, failures, heartbeat age.",
-    ),
     "api": (
         "API",
         "Project-scoped API tokens (shown once, revocable), curl examples for every operation "
@@ -65,7 +60,7 @@ async def home(slug: str) -> Response:
     return await page("project_home.html", section="tasks", access=access, integration=integration)
 
 
-@blueprint.get("/p/<slug>/<any(webhooks, api):section>")
+@blueprint.get("/p/<slug>/<any(api):section>")
 @login_required
 async def section(slug: str, section: str) -> Response:
     access = await project_for(slug)
