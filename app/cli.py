@@ -259,7 +259,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
         login = asyncio.run(_with_pool(dsn, lambda: demo.setup_demo(demo_settings, sandbox.seed)))
         print(demo.describe(settings, login, sandbox), flush=True)
         commands = [_web_command(settings), [sys.executable, "-m", "app.cli", "worker"]]
-        return demo.supervise(commands, demo.child_env(settings, sandbox))
+        return demo.supervise(commands, demo.child_env(dict(os.environ), sandbox))
     finally:
         runner.stop()
         if started_embedded:

@@ -10,7 +10,6 @@ AUTOFLOW_ASANA_API_URL and AUTOFLOW_GITHUB_API_URL pointing at it.
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
 import signal
 import subprocess
@@ -208,8 +207,10 @@ def supervise(commands: list[list[str]], env: dict[str, str]) -> int:
     return 0 if stopping else 1
 
 
-def child_env(settings: Settings, sandbox: Sandbox) -> dict[str, str]:
-    env = dict(os.environ)
+def child_env(base: dict[str, str], sandbox: Sandbox) -> dict[str, str]:
+    """The environment of the web and worker processes: `base` (this process's) plus the
+    sandbox's base URLs."""
+    env = dict(base)
     env["AUTOFLOW_ASANA_API_URL"] = sandbox.asana.base_url
     env["AUTOFLOW_GITHUB_API_URL"] = sandbox.github.base_url
     return env
