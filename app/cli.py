@@ -7,7 +7,6 @@ import asyncio
 import getpass
 import logging
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
@@ -18,6 +17,7 @@ from app.crypto import MasterKeyError, new_key_text, rotate_key_file
 from app.db import engine
 from app.db.embedded import EmbeddedPostgres, EmbeddedPostgresError
 from app.db.migrate import MigrationError, apply_migrations, pending_migrations
+from app.processes import supervise
 from app.settings import Settings, SettingsError
 
 logger = logging.getLogger("autoflow")
@@ -173,39 +173,12 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         print("  or, in another shell:  autoflow create-admin --username <you>\n")
     print("  Stop with Ctrl-C.\n", flush=True)
 
-    children = [
-        subprocess.Popen(_web_command(settings), env=child_env),
-        subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], env=child_env),
-    ]
-    stopping = False
-
-    def stop(signum: int, _frame: Any) -> None:
-        nonlocal stopping
-        stopping = True
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+    commands = [_web_command(settings), [sys.executable, "-m", "app.cli", "worker"]]
     try:
-        while all(child.poll() is None for child in children):
-            try:
-                children[0].wait(timeout=1)
-            except subprocess.TimeoutExpired:
-                pass
-        if not stopping:
-            print("error: a process stopped unexpectedly; stopping the others", file=sys.stderr)
-            stop(signal.SIGTERM, None)
-        for child in children:
-            try:
-                child.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        return supervise(commands, child_env)
     finally:
         if started_embedded:
             EmbeddedPostgres(settings.data_dir).stop()
-    return 0 if stopping else 1
 
 
 def cmd_new_master_key(settings: Settings, args: argparse.Namespace) -> int:
@@ -259,7 +232,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
         login = asyncio.run(_with_pool(dsn, lambda: demo.setup_demo(demo_settings, sandbox.seed)))
         print(demo.describe(settings, login, sandbox), flush=True)
         commands = [_web_command(settings), [sys.executable, "-m", "app.cli", "worker"]]
-        return demo.supervise(commands, demo.child_env(dict(os.environ), sandbox))
+        return supervise(commands, demo.child_env(dict(os.environ), sandbox))
     finally:
         runner.stop()
         if started_embedded:

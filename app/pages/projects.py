@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from quart import Blueprint, Response, g, redirect, request
+from quart import Blueprint, Response, g
 
+from app.partials import projects as project_partials
 from app.services import projects
 from app.services.project_config import integration_status, integration_statuses
-from app.services.projects import ProjectProblem
-from app.web.guards import login_required, project_for, require_instance_admin
-from app.web.render import notice, page
+from app.web.guards import login_required, project_for
+from app.web.render import page
 
 blueprint = Blueprint("projects", __name__)
 
@@ -33,23 +33,8 @@ async def index() -> Response:
 @blueprint.post("/app/projects")
 @login_required
 async def create() -> Response:
-    require_instance_admin()
-    form = await request.form
-    try:
-        created = await projects.create_project(
-            form.get("slug", ""), form.get("name", ""), g.session.user_id
-        )
-    except ProjectProblem as problem:
-        mine = await projects.projects_for(g.session.user_id)
-        return await page(
-            "projects.html",
-            status=400,
-            projects=mine,
-            form=form,
-            errors={problem.field or "form": str(problem)},
-        )
-    await notice(f"Project {created.name} created.")
-    return redirect(f"/p/{created.slug}", 303)
+    """The projects page's form without htmx: the same action as the inline one."""
+    return await project_partials.create()
 
 
 @blueprint.get("/p/<slug>")

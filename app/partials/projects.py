@@ -8,7 +8,7 @@ from app.services import projects
 from app.services.project_config import integration_statuses
 from app.services.projects import ProjectProblem
 from app.web.guards import login_required, require_instance_admin
-from app.web.render import fragment, is_htmx
+from app.web.render import fragment, is_htmx, notice, page
 
 blueprint = Blueprint("project_partials", __name__, url_prefix="/partials")
 
@@ -32,14 +32,17 @@ async def create() -> Response:
         )
     except ProjectProblem as problem:
         mine = await projects.projects_for(g.session.user_id)
-        return await fragment(
-            "_projects.html",
-            status=422,
-            projects=mine,
-            form=form,
-            errors={problem.field or "form": str(problem)},
-        )
+        context = {
+            "projects": mine,
+            "statuses": await integration_statuses([p.id for p in mine]),
+            "form": form,
+            "errors": {problem.field or "form": str(problem)},
+        }
+        if not is_htmx():  # a plain form post gets the whole page back, with the errors
+            return await page("projects.html", status=400, **context)
+        return await fragment("_projects.html", status=422, **context)
     if not is_htmx():
+        await notice(f"Project {created.name} created.")
         return redirect(f"/p/{created.slug}", 303)
     mine = await projects.projects_for(g.session.user_id)
     return await fragment(
