@@ -19,8 +19,9 @@ import aiohttp
 from app.auth.passwords import hash_password
 from app.integrations.sandbox.runner import ASANA_TOKEN, GITHUB_TOKEN, Sandbox, Seed
 from app.services import connections
-from app.services import project_config as config
-from app.services.project_config import AsanaInput, PipelineStatus, StatusMapping
+from app.services import project_config_writes as config_writes
+from app.services.project_config import PipelineStatus, StatusMapping
+from app.services.project_config_input import AsanaInput
 from app.services.projects import create_project, get_by_slug
 from app.services.secrets import prepare_keyring, write_secret
 from app.settings import Settings
@@ -98,13 +99,13 @@ async def setup_demo(settings: Settings, seed: Seed) -> DemoLogin:
         ctx = connections.Context(session, settings)
         # The same checks an admin's save goes through; they also fetch the names.
         names = await connections.validate_asana(ctx, project_id, data)
-        await config.save_asana_config(project_id, data, names)
+        await config_writes.save_asana_config(project_id, data, names)
         await connections.validate_repos(ctx, project_id, repos)
-        await config.save_repos(project_id, repos)
+        await config_writes.save_repos(project_id, repos)
         status_field = await connections.field_options(
             ctx, project_id, seed.status_field_gid, "Status"
         )
-        await config.save_status_map(
+        await config_writes.save_status_map(
             project_id,
             [
                 StatusMapping(o.gid, o.name, STATUS_MEANINGS.get(o.name, PipelineStatus.ACTIVE))

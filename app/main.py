@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     from app.partials import members as member_partials
     from app.partials import projects as project_partials
     from app.partials import settings as settings_partials
+    from app.partials import settings_asana, settings_github, settings_secrets
     from app.partials import webhooks as webhook_partials
     from app.webhooks import asana as asana_webhooks
     from app.webhooks import github as github_webhooks
@@ -65,6 +66,9 @@ def create_app(settings: Settings | None = None) -> Quart:
         member_partials.blueprint,
         settings_pages.blueprint,
         settings_partials.blueprint,
+        settings_secrets.blueprint,
+        settings_asana.blueprint,
+        settings_github.blueprint,
         knowledge_partials.blueprint,
         github_webhooks.blueprint,
         asana_webhooks.blueprint,

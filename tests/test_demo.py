@@ -17,6 +17,7 @@ import pytest
 from app.db import engine
 from app.demo import seed_extra_repos, setup_demo
 from app.main import create_app
+from app.services import integration_readiness as readiness
 from app.services import project_config as config
 from app.services.projects import get_by_slug
 from app.services.secrets import read_secret
@@ -32,7 +33,7 @@ async def test_the_demo_set_up_configures_a_project_against_the_sandbox(db, sett
     )
     login = await setup_demo(demo_settings, sandbox.seed)
     project = await get_by_slug(login.slug)
-    status = await config.integration_status(project["id"])
+    status = await readiness.integration_status(project["id"])
     assert status.state == "configured", status.summary
     assert await config.asana_project_gids(project["id"]) == [sandbox.seed.project_gid]
     assert (await config.github_repos(project["id"]))[0] == sandbox.seed.repo

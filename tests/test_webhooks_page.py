@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.services import project_config, secrets
+from app.services import project_config_input, project_config_writes, secrets
 from app.services.projects import Role
 from app.tables import AsanaWebhook
 from tests.support.github_payloads import PAYLOADS, signed
@@ -18,10 +18,10 @@ async def cast(app, make_user, make_project, add_member):
     viewer, outsider = await make_user("viewer"), await make_user("outsider")
     project = await make_project(owner, slug="acme", name="Acme")
     await add_member(project, viewer, Role.VIEWER)
-    await project_config.save_repos(project.id, ["acme/api", "acme/web", "acme/docs"])
-    await project_config.save_asana_config(
+    await project_config_writes.save_repos(project.id, ["acme/api", "acme/web", "acme/docs"])
+    await project_config_writes.save_asana_config(
         project.id,
-        project_config.AsanaInput(
+        project_config_input.AsanaInput(
             workspace_gid=None,
             project_gids=["1200000000000001"],
             autotask_field_gid=None,

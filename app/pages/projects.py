@@ -6,7 +6,7 @@ from quart import Blueprint, Response, g
 
 from app.partials import projects as project_partials
 from app.services import projects
-from app.services.project_config import integration_status, integration_statuses
+from app.services.integration_readiness import integration_status, integration_statuses
 from app.web.guards import login_required, project_for
 from app.web.render import page
 

@@ -1,7 +1,7 @@
 """A project's settings page (integrations, secrets, links, contacts) and its knowledge page.
 
 Everyone in the project sees them; only project admins get forms (and the server refuses any
-change from anyone else, see app/partials/settings.py and app/partials/knowledge.py).
+change from anyone else, see app/partials/settings_*.py and app/partials/knowledge.py).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from quart import Blueprint, Response, request
 
 from app.partials import knowledge as knowledge_partials
 from app.partials import settings as settings_partials
+from app.partials import settings_asana, settings_github, settings_secrets
 from app.services.project_config import SECRET_NAMES
 from app.services.projects import ProjectAccess
 from app.web.guards import login_required, project_for
@@ -30,14 +31,14 @@ async def settings_page(access: ProjectAccess, **extra: Any) -> Response:
     context: dict[str, Any] = {}
     context.update(await settings_partials.status_context(access))
     context.update(
-        await settings_partials.secrets_context(
+        await settings_secrets.secrets_context(
             access, replacing=replacing if replacing in SECRET_NAMES else None
         )
     )
-    context.update(await settings_partials.asana_context(access))
-    context.update(await settings_partials.status_map_context(access))
-    context.update(await settings_partials.github_context(access))
-    context.update(await settings_partials.repo_map_context(access))
+    context.update(await settings_asana.asana_context(access))
+    context.update(await settings_asana.status_map_context(access))
+    context.update(await settings_github.github_context(access))
+    context.update(await settings_github.repo_map_context(access))
     admin = access.is_admin
     context.update(
         await knowledge_partials.links_context(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from quart import Blueprint, Response, g, redirect, request
 
 from app.services import projects
-from app.services.project_config import integration_statuses
+from app.services.integration_readiness import integration_statuses
 from app.services.projects import ProjectProblem
 from app.web.guards import login_required, require_instance_admin
 from app.web.render import fragment, is_htmx, notice, page

@@ -27,7 +27,9 @@ from app.integrations.errors import (
 )
 from app.integrations.github.client import GitHubClient
 from app.services import project_config as config
-from app.services.project_config import AsanaInput, ConfigProblem, Service
+from app.services.integration_readiness import record_check
+from app.services.project_config import Service
+from app.services.project_config_input import AsanaInput, ConfigProblem
 from app.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -91,7 +93,7 @@ async def _token(project_id: int, service: Service) -> str:
 
 async def _failed(project_id: int, service: Service, error: IntegrationError, field: str):
     message = explain(error)
-    await config.record_check(project_id, service, message)
+    await record_check(project_id, service, message)
     logger.info(
         "integration call failed",
         extra={"project_id": project_id, "service": service.value, "status": error.status},
@@ -128,7 +130,7 @@ async def test_connection(ctx: Context, project_id: int, service: Service) -> st
         who = await who_am_i(ctx, service, token)
     except IntegrationError as error:
         raise await _failed(project_id, service, error, field) from None
-    await config.record_check(project_id, service)
+    await record_check(project_id, service)
     return who
 
 
@@ -221,7 +223,7 @@ async def validate_asana(ctx: Context, project_id: int, data: AsanaInput) -> dic
                 fields.setdefault(custom_field.gid, custom_field)
     except IntegrationError as error:
         raise await _failed(project_id, Service.ASANA, error, "form") from None
-    await config.record_check(project_id, Service.ASANA)
+    await record_check(project_id, Service.ASANA)
     if "asana_project_gids" not in errors:
         for name, label, types in (
             ("autotask_field_gid", "AutoTask", ENUM_TYPES),
@@ -276,7 +278,7 @@ async def validate_repos(ctx: Context, project_id: int, repos: list[str]) -> Non
             )
         except IntegrationError as error:
             raise await _failed(project_id, Service.GITHUB, error, "repos") from None
-    await config.record_check(project_id, Service.GITHUB)
+    await record_check(project_id, Service.GITHUB)
     if errors:
         raise ConfigProblem(errors)
 
@@ -318,5 +320,5 @@ async def sync_repo_options(ctx: Context, project_id: int) -> SyncResult:
         if added:
             problem = ConnectionProblem(f"Added {', '.join(added)}, then: {problem}")
         raise problem from None
-    await config.record_check(project_id, Service.ASANA)
+    await record_check(project_id, Service.ASANA)
     return SyncResult(added, disabled)

@@ -11,7 +11,7 @@ from playwright.async_api import expect
 
 from app.db import engine
 from app.integrations.sandbox.runner import ASANA_TOKEN, GITHUB_TOKEN
-from app.services import project_config, secrets
+from app.services import project_config_input, project_config_writes, secrets
 from app.tables import AsanaWebhook, WebhookDelivery
 from tests.browser.conftest import SCREENSHOTS, launch_web
 from tests.conftest import PASSWORD
@@ -31,9 +31,9 @@ async def test_setting_up_and_receiving_webhooks_from_the_sandbox(
     await secrets.prepare_keyring(settings)  # the server shares this data dir and key
     owner = await make_user("owner", is_admin=True)
     project = await make_project(owner, slug="demo", name="Demo")
-    await project_config.save_asana_config(
+    await project_config_writes.save_asana_config(
         project.id,
-        project_config.AsanaInput(
+        project_config_input.AsanaInput(
             workspace_gid=seed.workspace_gid,
             project_gids=[seed.project_gid],
             autotask_field_gid=None,
@@ -42,7 +42,7 @@ async def test_setting_up_and_receiving_webhooks_from_the_sandbox(
             status_field_gid=None,
         ),
     )
-    await project_config.save_repos(
+    await project_config_writes.save_repos(
         project.id, [seed.repo, "sandbox-org/other", "sandbox-org/third"]
     )
     await secrets.write_secret(project.id, "asana_pat", ASANA_TOKEN)
