@@ -300,7 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["sandbox"]:
-        from app.integrations.sandbox.cli import main as sandbox_main
+        from app.sandbox.cli import main as sandbox_main
 
         return sandbox_main(argv[1:])
     args = build_parser().parse_args(argv)

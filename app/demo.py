@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import aiohttp
 
 from app.auth.passwords import hash_password
-from app.integrations.sandbox.runner import ASANA_TOKEN, GITHUB_TOKEN, Sandbox, Seed
+from app.sandbox.runner import ASANA_TOKEN, GITHUB_TOKEN, Sandbox, Seed
 from app.services import connections
 from app.services import project_config_writes as config_writes
 from app.services.project_config import PipelineStatus, StatusMapping

@@ -20,7 +20,7 @@ from tests.support import database
 from tests.support.web import Visitor
 
 # Sandbox fixtures for every folder: sandbox, asana_client, github_client, webhook_receiver...
-pytest_plugins = ["app.integrations.sandbox.pytest_plugin"]
+pytest_plugins = ["app.sandbox.pytest_plugin"]
 
 PASSWORD = "correct horse battery"
 INIT_TOKEN = "init-token-for-tests-0123456789"

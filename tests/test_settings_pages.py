@@ -8,8 +8,8 @@ import logging
 
 import pytest
 
-from app.integrations.sandbox.runner import ASANA_TOKEN, GITHUB_READER_TOKEN, GITHUB_TOKEN
 from app.main import create_app
+from app.sandbox.runner import ASANA_TOKEN, GITHUB_READER_TOKEN, GITHUB_TOKEN
 from app.services import project_config as config
 from app.services.projects import Role
 from app.services.secrets import read_secret

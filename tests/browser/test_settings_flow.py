@@ -8,7 +8,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from app.demo import seed_extra_repos
-from app.integrations.sandbox.runner import ASANA_TOKEN, GITHUB_TOKEN
+from app.sandbox.runner import ASANA_TOKEN, GITHUB_TOKEN
 from tests.browser.conftest import SCREENSHOTS, launch_web
 from tests.conftest import PASSWORD
 

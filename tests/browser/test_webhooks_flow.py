@@ -10,7 +10,7 @@ import pytest
 from playwright.async_api import expect
 
 from app.db import engine
-from app.integrations.sandbox.runner import ASANA_TOKEN, GITHUB_TOKEN
+from app.sandbox.runner import ASANA_TOKEN, GITHUB_TOKEN
 from app.services import project_config_input, project_config_writes, secrets
 from app.tables import AsanaWebhook, WebhookDelivery
 from tests.browser.conftest import SCREENSHOTS, launch_web

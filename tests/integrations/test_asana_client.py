@@ -14,7 +14,7 @@ from app.integrations.errors import (
     ValidationFailed,
 )
 from app.integrations.http import RetryPolicy
-from app.integrations.sandbox.runner import Sandbox
+from app.sandbox.runner import Sandbox
 
 
 async def make_task(asana_client: AsanaClient, sandbox: Sandbox, name: str = "Add dark mode"):

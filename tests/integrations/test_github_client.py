@@ -12,7 +12,7 @@ from app.integrations.errors import (
 )
 from app.integrations.github.client import GitHubClient
 from app.integrations.http import RetryPolicy
-from app.integrations.sandbox.runner import GITHUB_READER_TOKEN
+from app.sandbox.runner import GITHUB_READER_TOKEN
 
 MARKER = "<!-- autoflow:task:1208 -->"
 

@@ -4,7 +4,7 @@ import json
 from urllib.parse import parse_qs
 
 from app.integrations.github.webhooks import parse_delivery
-from app.integrations.sandbox.runner import GITHUB_APP_TOKEN, GITHUB_READER_TOKEN
+from app.sandbox.runner import GITHUB_APP_TOKEN, GITHUB_READER_TOKEN
 
 SECRET = "hook-secret"
 EVENTS = ["issues", "issue_comment", "pull_request", "workflow_run"]

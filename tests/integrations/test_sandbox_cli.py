@@ -1,4 +1,4 @@
-"""The sandbox runs on its own: `python -m app.integrations.sandbox`."""
+"""The sandbox runs on its own: `python -m app.sandbox`."""
 
 import asyncio
 import re
@@ -7,7 +7,7 @@ import sys
 
 import aiohttp
 
-from app.integrations.sandbox.cli import build_parser
+from app.sandbox.cli import build_parser
 
 
 def test_the_command_takes_host_and_port_options():
@@ -22,7 +22,7 @@ async def test_the_command_prints_its_urls_and_tokens_and_serves_them():
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "app.integrations.sandbox",
+        "app.sandbox",
         "--host",
         "127.0.0.1",
         "--asana-port",

@@ -14,21 +14,21 @@ from typing import Any
 
 from aiohttp import web
 
-from app.integrations.sandbox import asana_store as store
-from app.integrations.sandbox.asana_api import (
+from app.sandbox import asana_store as store
+from app.sandbox.asana_api import (
     API_PREFIX,
     USER_GID,
     AsanaError,
     error_response,
     render_fault,
 )
-from app.integrations.sandbox.asana_events import AsanaEventSender
-from app.integrations.sandbox.asana_task_endpoints import TaskEndpoints
-from app.integrations.sandbox.asana_webhook_endpoints import WebhookEndpoints
-from app.integrations.sandbox.asana_workspace_endpoints import WorkspaceEndpoints
-from app.integrations.sandbox.delivery import WebhookSender
-from app.integrations.sandbox.faults import Faults, fault_middleware
-from app.integrations.sandbox.server import ServerHandle, start_server
+from app.sandbox.asana_events import AsanaEventSender
+from app.sandbox.asana_task_endpoints import TaskEndpoints
+from app.sandbox.asana_webhook_endpoints import WebhookEndpoints
+from app.sandbox.asana_workspace_endpoints import WorkspaceEndpoints
+from app.sandbox.delivery import WebhookSender
+from app.sandbox.faults import Faults, fault_middleware
+from app.sandbox.server import ServerHandle, start_server
 
 HANDSHAKE_TIMEOUT_SECONDS = 10.0
 

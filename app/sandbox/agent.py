@@ -22,10 +22,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from app.integrations.sandbox import github_store as store
+from app.sandbox import github_store as store
 
 if TYPE_CHECKING:
-    from app.integrations.sandbox.github_server import GitHubSandbox
+    from app.sandbox.github_server import GitHubSandbox
 
 AGENT_LOGIN = "opencode-agent[bot]"
 TRIGGER = re.compile(r"(?<![\w/])/(?:opencode|oc)\b")

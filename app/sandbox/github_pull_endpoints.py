@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from app.integrations.sandbox import github_store as store
-from app.integrations.sandbox.github_api import GitHubApi, GitHubError
-from app.integrations.sandbox.server import json_response
+from app.sandbox import github_store as store
+from app.sandbox.github_api import GitHubApi, GitHubError
+from app.sandbox.server import json_response
 
 
 class PullEndpoints(GitHubApi):

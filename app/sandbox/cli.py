@@ -1,4 +1,4 @@
-"""`python -m app.integrations.sandbox`: run both sandboxes until interrupted.
+"""`python -m app.sandbox`: run both sandboxes until interrupted.
 
 It prints the base URLs to give clients in place of the real ones, the tokens the sandbox
 accepts and the seeded ids, so the sandbox can be explored with curl or the official client
@@ -14,7 +14,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from app.integrations.sandbox.runner import (
+from app.sandbox.runner import (
     ASANA_TOKEN,
     GITHUB_APP_TOKEN,
     GITHUB_READER_TOKEN,

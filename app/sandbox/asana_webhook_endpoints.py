@@ -12,9 +12,9 @@ import secrets
 from aiohttp import web
 
 from app.integrations.asana.webhooks import HOOK_SECRET_HEADER
-from app.integrations.sandbox import asana_store as store
-from app.integrations.sandbox.asana_api import USER_GID, AsanaApi, AsanaError
-from app.integrations.sandbox.server import json_response
+from app.sandbox import asana_store as store
+from app.sandbox.asana_api import USER_GID, AsanaApi, AsanaError
+from app.sandbox.server import json_response
 
 
 class WebhookEndpoints(AsanaApi):

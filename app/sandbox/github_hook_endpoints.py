@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from app.integrations.sandbox import github_store as store
-from app.integrations.sandbox.github_api import ACCOUNT, GitHubApi, GitHubError, validation_failed
-from app.integrations.sandbox.server import json_response
+from app.sandbox import github_store as store
+from app.sandbox.github_api import ACCOUNT, GitHubApi, GitHubError, validation_failed
+from app.sandbox.server import json_response
 
 
 class HookEndpoints(GitHubApi):

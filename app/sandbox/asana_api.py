@@ -14,11 +14,11 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from app.integrations.sandbox import asana_store as store
-from app.integrations.sandbox.asana_events import AsanaEventSender
-from app.integrations.sandbox.delivery import WebhookSender
-from app.integrations.sandbox.faults import ResponseFault
-from app.integrations.sandbox.server import json_response
+from app.sandbox import asana_store as store
+from app.sandbox.asana_events import AsanaEventSender
+from app.sandbox.delivery import WebhookSender
+from app.sandbox.faults import ResponseFault
+from app.sandbox.server import json_response
 
 API_PREFIX = "/api/1.0"
 MAX_PAGE_SIZE = 100  # Reference: https://developers.asana.com/docs/pagination (limit 1..100)

@@ -6,8 +6,8 @@ from typing import Any
 
 from aiohttp import web
 
-from app.integrations.sandbox import asana_store as store
-from app.integrations.sandbox.asana_api import USER_GID, AsanaApi, AsanaError
+from app.sandbox import asana_store as store
+from app.sandbox.asana_api import USER_GID, AsanaApi, AsanaError
 
 
 class WorkspaceEndpoints(AsanaApi):

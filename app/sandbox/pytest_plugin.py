@@ -1,6 +1,6 @@
 """Pytest fixtures that start the sandbox and point real clients at it.
 
-Use from any test folder: add `pytest_plugins = ["app.integrations.sandbox.pytest_plugin"]` to
+Use from any test folder: add `pytest_plugins = ["app.sandbox.pytest_plugin"]` to
 the top-level `tests/conftest.py` (pytest only allows `pytest_plugins` there), or import the
 fixtures you need into a folder's conftest.
 """
@@ -16,8 +16,8 @@ import pytest_asyncio
 from app.integrations.asana.client import AsanaClient
 from app.integrations.github.client import GitHubClient
 from app.integrations.http import RetryPolicy
-from app.integrations.sandbox.receiver import WebhookReceiver
-from app.integrations.sandbox.runner import Sandbox
+from app.sandbox.receiver import WebhookReceiver
+from app.sandbox.runner import Sandbox
 
 
 class RecordedSleeps:

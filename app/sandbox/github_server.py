@@ -16,16 +16,16 @@ from typing import Any
 
 from aiohttp import web
 
-from app.integrations.sandbox import github_store as store
-from app.integrations.sandbox.agent import OpenCodeAgent
-from app.integrations.sandbox.delivery import WebhookSender
-from app.integrations.sandbox.faults import Faults, fault_middleware
-from app.integrations.sandbox.github_api import ACCOUNT, GitHubError, error_response, render_fault
-from app.integrations.sandbox.github_events import GitHubEventSender
-from app.integrations.sandbox.github_hook_endpoints import HookEndpoints
-from app.integrations.sandbox.github_issue_endpoints import IssueEndpoints
-from app.integrations.sandbox.github_pull_endpoints import PullEndpoints
-from app.integrations.sandbox.server import ServerHandle, start_server
+from app.sandbox import github_store as store
+from app.sandbox.agent import OpenCodeAgent
+from app.sandbox.delivery import WebhookSender
+from app.sandbox.faults import Faults, fault_middleware
+from app.sandbox.github_api import ACCOUNT, GitHubError, error_response, render_fault
+from app.sandbox.github_events import GitHubEventSender
+from app.sandbox.github_hook_endpoints import HookEndpoints
+from app.sandbox.github_issue_endpoints import IssueEndpoints
+from app.sandbox.github_pull_endpoints import PullEndpoints
+from app.sandbox.server import ServerHandle, start_server
 
 Handler = Callable[[web.Request], Any]
 

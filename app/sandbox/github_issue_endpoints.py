@@ -10,9 +10,9 @@ import re
 
 from aiohttp import web
 
-from app.integrations.sandbox import github_store as store
-from app.integrations.sandbox.github_api import ACCOUNT, GitHubApi, GitHubError, validation_failed
-from app.integrations.sandbox.server import json_response
+from app.sandbox import github_store as store
+from app.sandbox.github_api import ACCOUNT, GitHubApi, GitHubError, validation_failed
+from app.sandbox.server import json_response
 
 STATE_REASONS = ("completed", "not_planned", "reopened")
 

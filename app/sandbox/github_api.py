@@ -14,12 +14,12 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from app.integrations.sandbox import github_store as store
-from app.integrations.sandbox.agent import OpenCodeAgent
-from app.integrations.sandbox.delivery import WebhookSender
-from app.integrations.sandbox.faults import ResponseFault
-from app.integrations.sandbox.github_events import GitHubEventSender
-from app.integrations.sandbox.server import json_response
+from app.sandbox import github_store as store
+from app.sandbox.agent import OpenCodeAgent
+from app.sandbox.delivery import WebhookSender
+from app.sandbox.faults import ResponseFault
+from app.sandbox.github_events import GitHubEventSender
+from app.sandbox.server import json_response
 
 PERMISSION_RANK = {"read": 1, "write": 2, "admin": 3}
 ACCOUNT = web.RequestKey("account", store.Account | None)  # None: no token given

@@ -14,8 +14,8 @@ import json
 from typing import Any
 
 from app.integrations.asana.webhooks import HOOK_SIGNATURE_HEADER, sign
-from app.integrations.sandbox import asana_store as store
-from app.integrations.sandbox.delivery import WebhookSender
+from app.sandbox import asana_store as store
+from app.sandbox.delivery import WebhookSender
 
 DELIVERY_RETRY_DELAYS = (0.05, 0.1, 0.2)  # seconds; stands in for Asana's 24 hours of backoff
 

@@ -5,6 +5,6 @@ webhooks as the real services, plus an OpenCode agent simulator and fault knobs.
 See docs/sandbox.md.
 """
 
-from app.integrations.sandbox.runner import Sandbox, Seed
+from app.sandbox.runner import Sandbox, Seed
 
 __all__ = ["Sandbox", "Seed"]

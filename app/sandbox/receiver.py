@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from app.integrations.asana.webhooks import HOOK_SECRET_HEADER
-from app.integrations.sandbox.server import ServerHandle, start_server
+from app.sandbox.server import ServerHandle, start_server
 
 WAIT_SECONDS = 5.0  # how long `wait_for` looks before giving up
 

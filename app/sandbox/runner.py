@@ -9,8 +9,8 @@ import aiohttp
 from app.integrations.asana.client import AsanaClient
 from app.integrations.github.client import GitHubClient
 from app.integrations.http import RetryPolicy
-from app.integrations.sandbox.asana_server import AsanaSandbox
-from app.integrations.sandbox.github_server import GitHubSandbox
+from app.sandbox.asana_server import AsanaSandbox
+from app.sandbox.github_server import GitHubSandbox
 
 # Tokens the sandbox accepts. They are sandbox-only strings, printed by the CLI on purpose.
 ASANA_TOKEN = "asana-sandbox-token"  # noqa: S105

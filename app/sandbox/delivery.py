@@ -16,7 +16,7 @@ from typing import Any
 
 import aiohttp
 
-from app.integrations.sandbox.faults import Faults
+from app.sandbox.faults import Faults
 
 logger = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from app.integrations.github.webhooks import sign
-from app.integrations.sandbox import github_store as store
-from app.integrations.sandbox.delivery import WebhookSender
+from app.sandbox import github_store as store
+from app.sandbox.delivery import WebhookSender
 
 
 class GitHubEventSender:

@@ -11,9 +11,9 @@ from typing import Any
 
 from aiohttp import web
 
-from app.integrations.sandbox import asana_store as store
-from app.integrations.sandbox.asana_api import USER_GID, AsanaApi, AsanaError
-from app.integrations.sandbox.asana_events import story_event, task_event
+from app.sandbox import asana_store as store
+from app.sandbox.asana_api import USER_GID, AsanaApi, AsanaError
+from app.sandbox.asana_events import story_event, task_event
 
 
 class TaskEndpoints(AsanaApi):

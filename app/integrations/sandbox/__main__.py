@@ -1,8 +1,0 @@
-"""Run the sandbox: `python -m app.integrations.sandbox --host 127.0.0.1 --asana-port 0`."""
-
-import sys
-
-from app.integrations.sandbox.cli import main
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
