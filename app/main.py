@@ -9,7 +9,7 @@ import aiohttp
 from jinja2 import ChoiceLoader, FileSystemLoader
 from quart import Quart
 
-from app import __version__
+from app import __version__, api
 from app.crypto import MasterKeyError
 from app.db import engine
 from app.db.embedded import EmbeddedPostgres
@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     templating.install(app)
     security.install(app, settings)
     errors.install(app)
+    api.install(app, settings)
 
     from app.pages import auth, members, projects
     from app.pages import settings as settings_pages

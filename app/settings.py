@@ -191,6 +191,17 @@ REGISTRY: tuple[Setting, ...] = (
         "https://api.github.com",
     ),
     Setting(
+        "AUTOFLOW_API_RATE_LIMIT",
+        "Requests per minute one API token may make to /api/v1 (a fixed one-minute window, "
+        "counted in PostgreSQL so every web process shares it); more are answered 429.",
+        _parse_positive_int,
+        "120",
+    ),
+    Setting(
+        "AUTOFLOW_METRICS_TOKEN",
+        "Bearer token a Prometheus scraper sends to read /metrics. Unset: /metrics answers 404.",
+    ),
+    Setting(
         "TEST_DATABASE_URL",
         "Tests only: a PostgreSQL server (superuser URL) to run the suite against instead of an "
         "embedded one. Each test gets its own database cloned from a template.",
@@ -222,6 +233,8 @@ class Settings:
     test_database_url: str | None
     asana_api_url: str = "https://app.asana.com/api/1.0"
     github_api_url: str = "https://api.github.com"
+    api_rate_limit: int = 120
+    metrics_token: str | None = None
 
     @property
     def cookie_secure(self) -> bool:
@@ -265,6 +278,8 @@ class Settings:
             test_database_url=values["TEST_DATABASE_URL"],
             asana_api_url=values["AUTOFLOW_ASANA_API_URL"],
             github_api_url=values["AUTOFLOW_GITHUB_API_URL"],
+            api_rate_limit=values["AUTOFLOW_API_RATE_LIMIT"],
+            metrics_token=values["AUTOFLOW_METRICS_TOKEN"],
         )
 
     def replace(self, **changes: Any) -> Settings:

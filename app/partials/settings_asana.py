@@ -8,7 +8,7 @@ from typing import Any
 from quart import Blueprint, Response, request
 
 from app.partials.settings import URL_PREFIX, connection_context, first_error, render_region
-from app.services import connections
+from app.services import config_changes, connections
 from app.services import project_config as config
 from app.services import project_config_input as config_input
 from app.services import project_config_writes as config_writes
@@ -133,14 +133,14 @@ async def save_asana(slug: str) -> Response:
     form = await request.form
     values = _asana_values_from(form)
     try:
-        data = config_input.parse_asana_input(form, form.getlist("asana_project_gids"))
-        names = await connections.validate_asana(connection_context(), access.id, data)
+        await config_changes.update_asana(
+            connection_context(), access.id, form, form.getlist("asana_project_gids")
+        )
     except ConfigProblem as problem:
         errors = problem.errors
     except ConnectionProblem as problem:
         errors = {"form": str(problem)}
     else:
-        await config_writes.save_asana_config(access.id, data, names)
         return await render_region(
             access,
             "_asana.html",

@@ -8,9 +8,8 @@ from typing import Any
 from quart import Blueprint, Response, request
 
 from app.partials.settings import URL_PREFIX, connection_context, first_error, render_region
-from app.services import connections
+from app.services import config_changes, connections
 from app.services import project_config as config
-from app.services import project_config_input as config_input
 from app.services import project_config_writes as config_writes
 from app.services.connections import ConnectionProblem
 from app.services.project_config import RepoOverride
@@ -68,14 +67,12 @@ async def save_github(slug: str) -> Response:
     form = await request.form
     rows, defaults = form.getlist("repo"), form.getlist("default")
     try:
-        parsed = config_input.parse_repos_input(rows, defaults)
-        await connections.validate_repos(connection_context(), access.id, parsed.repos)
+        await config_changes.update_repos(connection_context(), access.id, rows, defaults)
     except ConfigProblem as problem:
         errors = _by_row(problem.errors, rows)
     except ConnectionProblem as problem:
         errors = {"form": str(problem)}
     else:
-        await config_writes.save_repos(access.id, parsed.repos)
         return await render_region(
             access,
             "_github.html",

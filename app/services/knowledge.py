@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import nh3
 from markdown_it import MarkdownIt
 
+from app.services.text import storable
 from app.tables import ProjectContact, ProjectKnowledgeNote, ProjectLink
 
 LINK_KINDS = ("docs", "runbook", "design", "dashboard", "repo", "other")
@@ -22,6 +23,7 @@ MAX_TITLE = 200
 MAX_URL = 2000
 MAX_TAGS = 10
 MAX_NOTE_BYTES = 100_000
+MAX_ID = 2**31 - 1  # ids are PostgreSQL integers: a larger one can name nothing
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 ALLOWED_TAGS = {
@@ -86,7 +88,13 @@ def _text(form: dict, name: str, label: str, errors: dict, *, required=True, lim
         errors[name] = f"{label} is required."
     elif len(value) > limit:
         errors[name] = f"Keep {label.lower()} under {limit} characters."
+    elif not storable(value):
+        errors[name] = f"{label} holds a character that cannot be stored (NUL or a lone surrogate)."
     return value
+
+
+def _known_id(item_id: int) -> bool:
+    return 0 < item_id <= MAX_ID
 
 
 def parse_link(form: dict) -> dict:
@@ -102,7 +110,7 @@ def parse_link(form: dict) -> dict:
     title = _text(form, "title", "Title", errors)
     tags = [t.lower() for t in re.split(r"[\s,]+", form.get("tags") or "") if t]
     tags = list(dict.fromkeys(tags))
-    if len(tags) > MAX_TAGS or any(len(t) > 40 for t in tags):
+    if len(tags) > MAX_TAGS or any(len(t) > 40 or not storable(t) for t in tags):
         errors["tags"] = f"At most {MAX_TAGS} tags of up to 40 characters."
     if errors:
         raise KnowledgeProblem(errors)
@@ -125,6 +133,8 @@ def parse_note(form: dict) -> dict:
     markdown = (form.get("markdown") or "").replace("\r\n", "\n")
     if not markdown.strip():
         errors["markdown"] = "Write the note."
+    elif not storable(markdown):
+        errors["markdown"] = "The note holds a character that cannot be stored."
     elif len(markdown.encode()) > MAX_NOTE_BYTES:
         errors["markdown"] = f"Keep a note under {MAX_NOTE_BYTES // 1000} kB."
     if errors:
@@ -135,22 +145,41 @@ def parse_note(form: dict) -> dict:
 # -- links ------------------------------------------------------------------------------------
 
 
+def _link(r: dict) -> Link:
+    return Link(
+        r["id"], r["kind"], r["url"], r["title"], tuple(t for t in r["tags"].split(",") if t)
+    )
+
+
 async def list_links(project_id: int) -> list[Link]:
     rows = (
         await ProjectLink.select().where(ProjectLink.project == project_id).order_by(ProjectLink.id)
     )
-    return [
-        Link(r["id"], r["kind"], r["url"], r["title"], tuple(t for t in r["tags"].split(",") if t))
-        for r in rows
-    ]
+    return [_link(r) for r in rows]
 
 
-async def add_link(project_id: int, form: dict) -> None:
-    await ProjectLink.insert(ProjectLink(project=project_id, **parse_link(form)))
+async def get_link(project_id: int, link_id: int) -> Link | None:
+    if not _known_id(link_id):
+        return None
+    row = (
+        await ProjectLink.select()
+        .where((ProjectLink.id == link_id) & (ProjectLink.project == project_id))
+        .first()
+    )
+    return _link(row) if row else None
+
+
+async def add_link(project_id: int, form: dict) -> Link:
+    rows = await ProjectLink.insert(ProjectLink(project=project_id, **parse_link(form))).returning(
+        *ProjectLink.all_columns()
+    )
+    return _link(rows[0])
 
 
 async def update_link(project_id: int, link_id: int, form: dict) -> bool:
     values = parse_link(form)
+    if not _known_id(link_id):
+        return False
     updated = (
         await ProjectLink.update({getattr(ProjectLink, k): v for k, v in values.items()})
         .where((ProjectLink.id == link_id) & (ProjectLink.project == project_id))
@@ -160,6 +189,8 @@ async def update_link(project_id: int, link_id: int, form: dict) -> bool:
 
 
 async def delete_link(project_id: int, link_id: int) -> bool:
+    if not _known_id(link_id):
+        return False
     deleted = (
         await ProjectLink.delete()
         .where((ProjectLink.id == link_id) & (ProjectLink.project == project_id))
@@ -180,12 +211,29 @@ async def list_contacts(project_id: int) -> list[Contact]:
     return [Contact(r["id"], r["role"], r["name"], r["handle"]) for r in rows]
 
 
-async def add_contact(project_id: int, form: dict) -> None:
-    await ProjectContact.insert(ProjectContact(project=project_id, **parse_contact(form)))
+async def get_contact(project_id: int, contact_id: int) -> Contact | None:
+    if not _known_id(contact_id):
+        return None
+    r = (
+        await ProjectContact.select()
+        .where((ProjectContact.id == contact_id) & (ProjectContact.project == project_id))
+        .first()
+    )
+    return Contact(r["id"], r["role"], r["name"], r["handle"]) if r else None
+
+
+async def add_contact(project_id: int, form: dict) -> Contact:
+    rows = await ProjectContact.insert(
+        ProjectContact(project=project_id, **parse_contact(form))
+    ).returning(*ProjectContact.all_columns())
+    r = rows[0]
+    return Contact(r["id"], r["role"], r["name"], r["handle"])
 
 
 async def update_contact(project_id: int, contact_id: int, form: dict) -> bool:
     values = parse_contact(form)
+    if not _known_id(contact_id):
+        return False
     updated = (
         await ProjectContact.update({getattr(ProjectContact, k): v for k, v in values.items()})
         .where((ProjectContact.id == contact_id) & (ProjectContact.project == project_id))
@@ -195,6 +243,8 @@ async def update_contact(project_id: int, contact_id: int, form: dict) -> bool:
 
 
 async def delete_contact(project_id: int, contact_id: int) -> bool:
+    if not _known_id(contact_id):
+        return False
     deleted = (
         await ProjectContact.delete()
         .where((ProjectContact.id == contact_id) & (ProjectContact.project == project_id))
@@ -215,14 +265,29 @@ async def list_notes(project_id: int) -> list[Note]:
     return [Note(r["id"], r["title"], r["markdown"], r["updated_at"]) for r in rows]
 
 
-async def add_note(project_id: int, form: dict, by_user: int) -> None:
-    await ProjectKnowledgeNote.insert(
-        ProjectKnowledgeNote(project=project_id, updated_by=by_user, **parse_note(form))
+async def get_note(project_id: int, note_id: int) -> Note | None:
+    if not _known_id(note_id):
+        return None
+    r = (
+        await ProjectKnowledgeNote.select()
+        .where((ProjectKnowledgeNote.id == note_id) & (ProjectKnowledgeNote.project == project_id))
+        .first()
     )
+    return Note(r["id"], r["title"], r["markdown"], r["updated_at"]) if r else None
 
 
-async def update_note(project_id: int, note_id: int, form: dict, by_user: int) -> bool:
+async def add_note(project_id: int, form: dict, by_user: int | None) -> Note:
+    rows = await ProjectKnowledgeNote.insert(
+        ProjectKnowledgeNote(project=project_id, updated_by=by_user, **parse_note(form))
+    ).returning(*ProjectKnowledgeNote.all_columns())
+    r = rows[0]
+    return Note(r["id"], r["title"], r["markdown"], r["updated_at"])
+
+
+async def update_note(project_id: int, note_id: int, form: dict, by_user: int | None) -> bool:
     values = parse_note(form)
+    if not _known_id(note_id):
+        return False
     updated = (
         await ProjectKnowledgeNote.update(
             {
@@ -239,6 +304,8 @@ async def update_note(project_id: int, note_id: int, form: dict, by_user: int) -
 
 
 async def delete_note(project_id: int, note_id: int) -> bool:
+    if not _known_id(note_id):
+        return False
     deleted = (
         await ProjectKnowledgeNote.delete()
         .where((ProjectKnowledgeNote.id == note_id) & (ProjectKnowledgeNote.project == project_id))

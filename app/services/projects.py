@@ -9,6 +9,7 @@ from enum import StrEnum
 import asyncpg
 
 from app.db.engine import DB
+from app.services.text import storable
 from app.tables import Project, ProjectMembership
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$")
@@ -65,6 +66,8 @@ def name_problem(name: str) -> str | None:
         return "Give the project a name."
     if len(name) > MAX_NAME_LENGTH:
         return f"Keep the name under {MAX_NAME_LENGTH} characters."
+    if not storable(name):
+        return "The name holds a character that cannot be stored (NUL or a lone surrogate)."
     return None
 
 
@@ -89,6 +92,15 @@ async def create_project(slug: str, name: str, creator_id: int) -> ProjectAccess
     except asyncpg.UniqueViolationError:
         raise ProjectProblem(f"The slug “{slug}” is taken.", "slug") from None
     return ProjectAccess(id=project_id, slug=slug, name=name, role=Role.ADMIN)
+
+
+async def rename_project(project_id: int, name: str) -> str:
+    """Change the project's display name (the slug, part of every URL, never changes)."""
+    name = name.strip()
+    if problem := name_problem(name):
+        raise ProjectProblem(problem, "name")
+    await Project.update({Project.name: name}).where(Project.id == project_id)
+    return name
 
 
 async def projects_for(user_id: int) -> list[ProjectAccess]:

@@ -1,5 +1,6 @@
 """Piccolo table definitions, one module per area of the product."""
 
+from app.tables.api import ApiToken
 from app.tables.auth import LoginThrottle, Session, User
 from app.tables.knowledge import ProjectContact, ProjectKnowledgeNote, ProjectLink
 from app.tables.project_config import (
@@ -18,9 +19,11 @@ ALL_TABLES = (User, Session, Invite, LoginThrottle, Project, ProjectMembership, 
 ALL_TABLES += (AsanaFieldConfig, ProjectAsanaProject, AsanaStatusMap, ProjectGithubRepo)
 ALL_TABLES += (AsanaRepoMap, IntegrationCheck, ProjectLink, ProjectContact, ProjectKnowledgeNote)
 ALL_TABLES += (WebhookDelivery, WebhookRejection, AsanaWebhook)
+ALL_TABLES += (ApiToken,)
 
 __all__ = [
     "ALL_TABLES",
+    "ApiToken",
     "AsanaFieldConfig",
     "AsanaRepoMap",
     "AsanaStatusMap",

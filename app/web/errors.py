@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 
 from quart import Quart, Response, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from app.api.errors import error_response as api_error_response
 from app.web.render import add_toast, is_htmx
 
 logger = logging.getLogger(__name__)
@@ -33,7 +34,10 @@ EXPLANATIONS = {
 MACHINE_PREFIXES = ("/webhooks/", "/api/")
 
 
-async def _render(status: int, detail: str | None) -> Response:
+async def _render(status: int, detail: str | None, headers: dict | None = None) -> Response:
+    if request.path.startswith("/api/"):
+        # API clients get the API's own shape (app/api/errors.py), documented in its OpenAPI.
+        return api_error_response(status, detail, headers=headers)
     title = TITLES.get(status, "Error")
     message = detail or EXPLANATIONS.get(status, "")
     if request.path.startswith(MACHINE_PREFIXES):
@@ -54,7 +58,10 @@ def install(app: Quart) -> None:
         detail = error.description if error.code in (400, 403, 413, 429) else None
         if detail and detail == type(error).description:
             detail = None
-        return await _render(error.code or 500, detail)
+        headers = None
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            headers = {"Allow": ", ".join(sorted(error.valid_methods))}
+        return await _render(error.code or 500, detail, headers)
 
     @app.errorhandler(Exception)
     async def unexpected(error: Exception) -> Response:
