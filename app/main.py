@@ -47,9 +47,11 @@ def create_app(settings: Settings | None = None) -> Quart:
     errors.install(app)
     api.install(app, settings)
 
+    from app.pages import api as api_page
     from app.pages import auth, members, projects
     from app.pages import settings as settings_pages
     from app.pages import webhooks as webhook_pages
+    from app.partials import api_tokens as api_token_partials
     from app.partials import knowledge as knowledge_partials
     from app.partials import members as member_partials
     from app.partials import projects as project_partials
@@ -75,6 +77,8 @@ def create_app(settings: Settings | None = None) -> Quart:
         asana_webhooks.blueprint,
         webhook_pages.blueprint,
         webhook_partials.blueprint,
+        api_page.blueprint,
+        api_token_partials.blueprint,
     ):
         app.register_blueprint(blueprint)
 

@@ -12,15 +12,6 @@ from app.web.render import page
 
 blueprint = Blueprint("projects", __name__)
 
-# Sections that later stages fill in; each page says honestly what will come.
-SECTIONS = {
-    "api": (
-        "API",
-        "Project-scoped API tokens (shown once, revocable), curl examples for every operation "
-        "of /api/v1, and the OpenAPI document.",
-    ),
-}
-
 
 @blueprint.get("/app")
 @login_required
@@ -43,13 +34,3 @@ async def home(slug: str) -> Response:
     access = await project_for(slug)
     integration = await integration_status(access.id)
     return await page("project_home.html", section="tasks", access=access, integration=integration)
-
-
-@blueprint.get("/p/<slug>/<any(api):section>")
-@login_required
-async def section(slug: str, section: str) -> Response:
-    access = await project_for(slug)
-    title, promise = SECTIONS[section]
-    return await page(
-        "project_section.html", section=section, title=title, promise=promise, access=access
-    )
