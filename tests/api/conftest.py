@@ -25,9 +25,13 @@ class Api:
         token = self.token if token is SAME else token
         return {"Authorization": f"Bearer {token}"} if token else {}
 
-    async def call(self, method: str, path: str, json: Any = None, *, token: Any = SAME, **kw):
+    async def call(
+        self, method: str, path: str, json: Any = None, *, token: Any = SAME, headers=None, **kw
+    ):
+        if json is not None:
+            kw["json"] = json
         response = await self.client.open(
-            path, method=method, json=json, headers=self._headers(token), **kw
+            path, method=method, headers={**self._headers(token), **(headers or {})}, **kw
         )
         body = await response.get_json(force=True, silent=True)
         return response.status_code, body, response.headers
@@ -84,3 +88,21 @@ async def other_token(cast, app) -> str:
 @pytest.fixture
 def api(app, token) -> Api:
     return Api(app.test_client(), token)
+
+
+@pytest.fixture
+async def world(cast, app) -> dict[str, int]:
+    """One of everything in `acme`; the ids name them in URLs (see tests/api/spec.py)."""
+    from app.services import knowledge
+    from app.services import project_config_writes as writes
+    from app.services.project_config_input import AsanaInput
+
+    acme = cast["acme"].id
+    await writes.save_repos(acme, ["acme/api", "acme/web", "acme/ops"])
+    await writes.save_asana_config(
+        acme, AsanaInput(None, ["1203456789012345"], None, None, None, None), {}
+    )
+    link = await knowledge.add_link(acme, {"url": "https://docs.example", "title": "Docs"})
+    contact = await knowledge.add_contact(acme, {"role": "Lead", "name": "Ada"})
+    note = await knowledge.add_note(acme, {"title": "N", "markdown": "x"}, cast["admin"].id)
+    return {"link_id": link.id, "contact_id": contact.id, "note_id": note.id}
