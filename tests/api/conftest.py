@@ -3,6 +3,7 @@ in it, and an outsider's project `other` with a token of its own."""
 
 from __future__ import annotations
 
+import json as json_module
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +34,11 @@ class Api:
         response = await self.client.open(
             path, method=method, headers={**self._headers(token), **(headers or {})}, **kw
         )
-        body = await response.get_json(force=True, silent=True)
+        raw = await response.get_data(as_text=True)
+        try:
+            body = json_module.loads(raw) if raw else None
+        except ValueError:
+            body = raw
         return response.status_code, body, response.headers
 
     async def get(self, path: str, **kw):
