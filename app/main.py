@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     errors.install(app)
     api.install(app, settings)
 
+    from app import metrics
     from app.pages import api as api_page
     from app.pages import auth, members, projects
     from app.pages import settings as settings_pages
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> Quart:
         webhook_partials.blueprint,
         api_page.blueprint,
         api_token_partials.blueprint,
+        metrics.blueprint,
     ):
         app.register_blueprint(blueprint)
 
