@@ -15,11 +15,12 @@ ID = "id"  # the converter below, registered as `<id:...>`
 
 
 class IdConverter(IntegerConverter):
-    """A row id: a PostgreSQL integer, so a larger number is no route (404) rather than an
-    error in the database. The bounds also go into the OpenAPI document."""
+    """A row id, a PostgreSQL integer. The bounds go into the OpenAPI document, but routing does
+    not enforce them: werkzeug answers a number its converter refuses with 405 rather than 404,
+    so the services answer "not found" for an id out of range instead."""
 
-    def __init__(self, map, *args, **kwargs):  # noqa: A002 -- werkzeug's parameter name
-        super().__init__(map, min=1, max=2**31 - 1)
+    minimum = 1
+    maximum = 2**31 - 1
 
 
 def project() -> ProjectAccess:

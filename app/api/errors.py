@@ -123,6 +123,12 @@ def validation_fields(error: Exception) -> dict[str, str]:
     return fields
 
 
+async def not_utf8(error: UnicodeDecodeError) -> Response:
+    # Quart decodes the body before parsing JSON and lets the UnicodeDecodeError escape (a 500);
+    # it is the client's malformed body. Registered on the API blueprints only.
+    return error_response(400, "The body is not UTF-8 encoded JSON.", fields={"body": str(error)})
+
+
 def install(app: Quart) -> None:
     @app.errorhandler(ApiProblem)
     async def api_problem(problem: ApiProblem) -> Response:

@@ -14,7 +14,7 @@ from quart_schema import tag_blueprint, validate_request, validate_response
 
 from app.api.auth import token_required
 from app.api.common import ID, PROJECT_URL, acting_user, project, refused
-from app.api.errors import ApiProblem
+from app.api.errors import ApiProblem, not_utf8
 from app.api.schemas import (
     ContactCreate,
     ContactList,
@@ -34,6 +34,7 @@ from app.services.knowledge import Contact, KnowledgeProblem, Link, Note
 
 blueprint = Blueprint("api_knowledge", __name__, url_prefix=PROJECT_URL)
 tag_blueprint(blueprint, ["knowledge"])
+blueprint.register_error_handler(UnicodeDecodeError, not_utf8)
 
 
 def _missing(kind: str) -> ApiProblem:

@@ -72,10 +72,10 @@ class ApiOpenAPIProvider(OpenAPIProvider):
     def build_path_parameter(self, name: str, converter: BaseConverter) -> dict[str, Any]:
         parameter = super().build_path_parameter(name, converter)
         if isinstance(converter, IntegerConverter):
-            if converter.min is not None:
-                parameter["schema"]["minimum"] = converter.min
-            if converter.max is not None:
-                parameter["schema"]["maximum"] = converter.max
+            for bound in ("minimum", "maximum"):
+                value = getattr(converter, bound, None)
+                if value is not None:
+                    parameter["schema"][bound] = value
         return parameter
 
     def build_paths(self, rule: Rule) -> tuple[dict, dict]:

@@ -11,7 +11,7 @@ from quart_schema import tag_blueprint, validate_request, validate_response
 
 from app.api.auth import token_required
 from app.api.common import PROJECT_URL, connection_context, project, refused, upstream
-from app.api.errors import ApiProblem
+from app.api.errors import ApiProblem, not_utf8
 from app.api.openapi import responses
 from app.api.schemas import (
     AsanaProjectCreate,
@@ -34,6 +34,7 @@ from app.services.projects import ProjectProblem, rename_project
 
 blueprint = Blueprint("api_projects", __name__, url_prefix=PROJECT_URL)
 tag_blueprint(blueprint, ["project"])
+blueprint.register_error_handler(UnicodeDecodeError, not_utf8)
 
 
 # -- the project ------------------------------------------------------------------------------
