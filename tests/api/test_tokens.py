@@ -150,3 +150,22 @@ async def test_concurrent_requests_are_counted_exactly_once_each(cast, app):
     # with a + b = 20. A lost update would repeat a count or skip one.
     first = max(hits)
     assert hits == sorted([*range(1, first + 1), *range(1, 20 - first + 1)])
+
+
+async def test_the_api_page_has_a_curl_example_for_every_operation_with_the_public_url(
+    cast, signed_in, app
+):
+    from tests.api.spec import operations
+
+    public = app.config["AUTOFLOW_SETTINGS"].public_url
+    page = await (await signed_in(cast["viewer"])).get("/p/acme/api")
+    examples = {node["id"].removeprefix("op-"): node for node in page.select(".curl-example")}
+    assert set(examples) == {op.operation_id for op in operations()}
+    for node in examples.values():
+        command = node.select_one("pre code").get_text()
+        assert command.startswith(f"curl -sS -X {node.select_one('.badge').text} {public}/api/v1/")
+        assert "/projects/acme" in command and "$AUTOFLOW_TOKEN" in command
+        assert "afp_" not in command  # a placeholder, never a real token
+    assert page.select_one("#openapi-link")["href"] == f"{public}/api/v1/openapi.json"
+    post_link = examples["create_link"].select_one("pre code").get_text()
+    assert '-H "Content-Type: application/json"' in post_link and '"url":' in post_link
