@@ -1,4 +1,5 @@
-"""API tokens: one project each, stored as a SHA-256 digest, with a per-token request window."""
+"""API tokens: one project each, stored as a SHA-256 digest, with a per-token request window;
+and the count of outbound calls to Asana and GitHub by status, for /metrics."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
@@ -6,7 +7,7 @@ from app.db.migration_sql import execute_script
 
 ID = "2026-11-25T09:11:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "api tokens"
+DESCRIPTION = "api tokens and outbound call counts"
 
 
 async def forwards():
@@ -29,6 +30,12 @@ async def forwards():
                 window_hits integer NOT NULL DEFAULT 0
             );
             CREATE INDEX api_tokens_project_idx ON api_tokens (project);
+            CREATE TABLE outbound_calls (
+                service varchar(16) NOT NULL,
+                status varchar(32) NOT NULL,
+                calls bigint NOT NULL DEFAULT 0,
+                PRIMARY KEY (service, status)
+            );
             """
         )
 

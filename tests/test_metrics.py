@@ -84,3 +84,26 @@ async def test_metrics_need_the_metrics_token(app):
 async def test_without_a_metrics_token_setting_there_is_no_metrics_page(app):
     app.config["AUTOFLOW_SETTINGS"] = app.config["AUTOFLOW_SETTINGS"].replace(metrics_token=None)
     assert (await scrape(app))[0] == 404
+
+
+async def test_calls_to_asana_and_github_are_counted_by_service_and_status(
+    app, sandbox, http_session
+):
+    from app.integrations import clients
+    from app.integrations.errors import AuthenticationFailed
+    from app.sandbox.runner import ASANA_TOKEN, GITHUB_TOKEN
+
+    settings = app.config["AUTOFLOW_SETTINGS"].replace(
+        asana_api_url=sandbox.asana.base_url, github_api_url=sandbox.github.base_url
+    )
+    await clients.asana_client(http_session, settings, ASANA_TOKEN).get_me()
+    await clients.asana_client(http_session, settings, ASANA_TOKEN).get_me()
+    await clients.github_client(http_session, settings, GITHUB_TOKEN).get_authenticated_user()
+    with pytest.raises(AuthenticationFailed):
+        await clients.github_client(http_session, settings, "wrong").get_authenticated_user()
+
+    found = samples((await scrape(app))[1])
+    total = "autoflow_outbound_calls_total"
+    assert found[(total, (("service", "asana"), ("status", "200")))] == 2
+    assert found[(total, (("service", "github"), ("status", "200")))] == 1
+    assert found[(total, (("service", "github"), ("status", "401")))] == 1

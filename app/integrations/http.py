@@ -88,6 +88,9 @@ class Response:
 
 # (status, headers, parsed body or None, "METHOD /path") -> the error to raise or retry
 ErrorInterpreter = Callable[[int, Mapping[str, str], Any, str], IntegrationError]
+# (service, outcome) after every attempt; outcome is the HTTP status, "timeout" or "error".
+# The app counts calls with it for /metrics (app/integrations/clients.py sets it).
+CallObserver = Callable[[str, str], Awaitable[None]]
 
 
 class ServiceTransport:
@@ -111,6 +114,7 @@ class ServiceTransport:
         self._authorizer = authorizer
         self._interpret_error = interpret_error
         self._headers = dict(headers or {})
+        self.observer: CallObserver | None = None
 
     def __repr__(self) -> str:
         return f"ServiceTransport({self.service!r}, {self.base_url!r})"
@@ -168,6 +172,24 @@ class ServiceTransport:
         json_body: Any,
         where: str,
     ) -> Response | IntegrationError:
+        outcome = await self._send(method, path, params, json_body, where)
+        if self.observer is not None:
+            label = str(outcome.status) if isinstance(outcome, Response) else _label(outcome)
+            try:
+                await self.observer(self.service, label)
+            except Exception:
+                # Counting is for dashboards; it never fails the call it counts.
+                logger.warning("could not count an outbound call", exc_info=True)
+        return outcome
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, str | int] | None,
+        json_body: Any,
+        where: str,
+    ) -> Response | IntegrationError:
         headers = {**self._headers, "Authorization": await self._authorizer.authorization()}
         timeout = aiohttp.ClientTimeout(total=self.policy.timeout_seconds)
         try:
@@ -202,6 +224,12 @@ class ServiceTransport:
 
 
 _UNREADABLE = object()
+
+
+def _label(error: IntegrationError) -> str:
+    if error.status is not None:
+        return str(error.status)
+    return "timeout" if "timed out" in str(error) else "error"
 
 
 def _parse_json(raw: bytes) -> Any:

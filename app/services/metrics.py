@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from app.db.engine import fetch
@@ -42,6 +42,7 @@ SELECT j.queue_name AS queue, j.status::text AS status, count(*) AS n,
                       WHERE e.job_id = j.id AND e.type = 'deferred') d ON true
  GROUP BY j.queue_name, j.status
 """
+OUTBOUND_QUERY = "SELECT service, status, calls FROM outbound_calls"
 TASKS_TABLE_QUERY = "SELECT to_regclass('public.tasks') IS NOT NULL AS present"
 TASKS_QUERY = "SELECT status, count(*) AS n FROM tasks GROUP BY status"
 
@@ -54,6 +55,7 @@ class Snapshot:
     queue_jobs: dict[tuple[str, str], int] = field(default_factory=dict)
     queue_ready: dict[str, int] = field(default_factory=dict)
     queue_oldest_seconds: dict[str, float] = field(default_factory=dict)
+    outbound_calls: dict[tuple[str, str], int] = field(default_factory=dict)
     tasks: dict[str, int] | None = None  # None: the tasks table does not exist yet
 
 
@@ -71,6 +73,8 @@ async def snapshot() -> Snapshot:
         shot.queue_ready[queue] = shot.queue_ready.get(queue, 0) + row["ready"]
         if row["oldest_seconds"] is not None:
             shot.queue_oldest_seconds[queue] = max(0.0, float(row["oldest_seconds"]))
+    for row in await fetch(OUTBOUND_QUERY):
+        shot.outbound_calls[(row["service"], row["status"])] = row["calls"]
     if (await fetch(TASKS_TABLE_QUERY))[0]["present"]:
         shot.tasks = {row["status"]: row["n"] for row in await fetch(TASKS_QUERY)}
     return shot
@@ -118,6 +122,15 @@ class _SnapshotCollector(Collector):
             ["queue"],
             {(k,): v for k, v in shot.queue_oldest_seconds.items()},
         )
+        outbound = CounterMetricFamily(
+            "autoflow_outbound_calls",
+            "Calls to Asana and GitHub by service and outcome: the HTTP status, or timeout or "
+            "error when there was none (each retry counts as a call).",
+            labels=["service", "status"],
+        )
+        for (service, status), calls in sorted(shot.outbound_calls.items()):
+            outbound.add_metric([service, status], calls)
+        yield outbound
         if shot.tasks is not None:
             yield _gauge(
                 "autoflow_tasks",
