@@ -3,7 +3,7 @@ the OpenAPI document, one error shape. `install` wires it into the app factory."
 
 from __future__ import annotations
 
-from quart import Quart
+from quart import Quart, Response, request
 from quart_schema import QuartSchema
 
 from app import __version__
@@ -40,3 +40,10 @@ def install(app: Quart, settings: Settings) -> None:
 
     app.register_blueprint(projects.blueprint)
     app.register_blueprint(knowledge.blueprint)
+
+    @app.after_request
+    async def not_cached(response: Response) -> Response:
+        # Answers carry a project's data for one token: no shared cache may keep them.
+        if request.path.startswith("/api/v1/projects/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
