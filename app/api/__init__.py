@@ -21,7 +21,11 @@ def install(app: Quart, settings: Settings) -> None:
         redoc_ui_path=None,
         scalar_ui_path=None,
         swagger_ui_path=None,
-        info={"title": "Auto-Flow API", "version": __version__, "description": DESCRIPTION},
+        info={
+            "title": "Auto-Flow API",
+            "version": __version__,
+            "description": DESCRIPTION.replace("{rate_limit}", str(settings.api_rate_limit)),
+        },
         servers=[{"url": settings.public_url}],
         security_schemes={
             SECURITY_SCHEME: {"type": "http", "scheme": "bearer", "bearer_format": "afp_..."}

@@ -41,8 +41,8 @@ A missing, malformed or revoked token gets 401; a URL naming another project get
 A body that does not fit (wrong type, unknown field, a rule of the settings page) gets 400 with
 each offending field named in `details.fields`.
 
-**Rate limit.** Each token may make AUTOFLOW_API_RATE_LIMIT requests a minute (a fixed window);
-more get 429 with `Retry-After` (seconds).
+**Rate limit.** Each token may make {rate_limit} requests a minute (AUTOFLOW_API_RATE_LIMIT, a
+fixed window); more get 429 with `Retry-After` (seconds).
 
 **Checks with Asana and GitHub.** Like the settings page, changing repositories or Asana
 projects checks them with the service when the project has a token saved; when the service

@@ -13,6 +13,7 @@ UPDATE, so the limit holds across any number of web processes.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 import zlib
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ SHOWN_PREFIX_LENGTH = len(PREFIX) + 8  # what the list shows to recognise a toke
 MAX_NAME = 100
 WINDOW_SECONDS = 60
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+logger = logging.getLogger(__name__)
 
 
 class TokenProblem(ValueError):
@@ -112,6 +115,10 @@ async def create_token(project_id: int, name: str, by_user: int) -> tuple[TokenV
             created_by=by_user,
         )
     ).returning(ApiToken.id, ApiToken.created_at)
+    logger.info(
+        "api token created",
+        extra={"project_id": project_id, "token_id": rows[0]["id"], "user_id": by_user},
+    )
     view = TokenView(rows[0]["id"], name, value[:SHOWN_PREFIX_LENGTH], rows[0]["created_at"],
                      None, None, None)  # fmt: skip
     return view, value
@@ -144,6 +151,8 @@ async def revoke_token(project_id: int, token_id: int) -> bool:
         token_id,
         project_id,
     )
+    if rows:
+        logger.info("api token revoked", extra={"project_id": project_id, "token_id": token_id})
     return bool(rows)
 
 

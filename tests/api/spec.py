@@ -40,9 +40,9 @@ class Operation:
 
 @cache
 def document() -> dict[str, Any]:
-    folder = tempfile.mkdtemp(prefix="autoflow-spec-")
-    app = create_app(Settings.from_env({"AUTOFLOW_DATA_DIR": folder}))
-    return app.extensions["QUART_SCHEMA"].openapi_provider.schema()
+    with tempfile.TemporaryDirectory(prefix="autoflow-spec-") as folder:
+        app = create_app(Settings.from_env({"AUTOFLOW_DATA_DIR": folder}))
+        return app.extensions["QUART_SCHEMA"].openapi_provider.schema()
 
 
 def operations() -> list[Operation]:
