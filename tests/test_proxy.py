@@ -27,7 +27,7 @@ async def browser_for(settings: Settings, **changes) -> AsyncIterator[Visitor]:
 async def failed_login(browser: Visitor, headers: dict[str, str]) -> None:
     await browser.get("/login")
     response = await browser.post(
-        "/login", {"username": "nobody", "password": "wrong"}, headers=headers
+        "/login", {"username": "nobody", "password": PASSWORD}, headers=headers
     )
     assert response.status in (200, 400, 401, 429), response.status
 
@@ -63,7 +63,7 @@ async def same_site_post(browser: Visitor) -> int:
     await browser.get("/login")
     response = await browser.post(
         "/login",
-        {"username": "nobody", "password": "wrong"},
+        {"username": "nobody", "password": PASSWORD},
         headers={
             "Origin": "https://autoflow.example",
             "X-Forwarded-Host": "autoflow.example",
