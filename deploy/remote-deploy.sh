@@ -28,6 +28,11 @@ sed -i "s/^AUTOFLOW_IMAGE_TAG=.*/AUTOFLOW_IMAGE_TAG=$tag/" .env
 
 docker compose pull app
 
+# A backup before the migrations, when this environment has a backup folder (.env).
+if [ -n "$(sed -n 's/^AUTOFLOW_BACKUP_DIR=//p' .env)" ]; then
+  sh deploy/backup.sh
+fi
+
 # Migrations first, as their own one-shot container. If they fail, the old app and worker keep
 # running on the old image and the deploy stops here (put the old tag back in .env).
 if ! docker compose run --rm --no-TTY migrate; then

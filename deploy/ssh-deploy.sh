@@ -19,7 +19,7 @@ path="$(printf '%q' "$DEPLOY_PATH")"
 
 # The files compose needs, at this commit; .env and secrets/ on the server are left alone.
 tar -czf - compose.yaml Caddyfile deploy/compose.one-host.yaml deploy/caddy \
-  deploy/remote-deploy.sh \
+  deploy/remote-deploy.sh deploy/backup.sh \
   | "${ssh_cmd[@]}" "mkdir -p $path/deploy && tar -xzf - -C $path"
 
 # The registry token travels on standard input, never on a command line.
