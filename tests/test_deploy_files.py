@@ -80,6 +80,14 @@ def test_every_long_running_service_restarts_by_itself(compose):
         assert compose["services"][name]["restart"] in {"unless-stopped", "always"}, name
 
 
+def test_app_and_worker_scale_from_the_env_file_so_a_deploy_keeps_the_scale(compose):
+    services = compose["services"]
+    assert services["app"]["deploy"]["replicas"] == "${AUTOFLOW_APP_REPLICAS:-1}"
+    assert services["worker"]["deploy"]["replicas"] == "${AUTOFLOW_WORKER_REPLICAS:-1}"
+    for name in SERVICES:
+        assert "container_name" not in services[name], name  # a fixed name cannot scale
+
+
 def test_every_service_has_cpu_and_memory_limits(compose):
     for name, service in compose["services"].items():
         limits = service["deploy"]["resources"]["limits"]
@@ -297,6 +305,9 @@ def test_the_caddyfile_serves_the_domain_over_automatic_https_with_a_webhook_bod
         r"@webhooks path /webhooks/\*\s+request_body @webhooks \{\s+max_size", caddyfile
     )
     assert "reverse_proxy" in caddyfile and "name app" in caddyfile and "port 8000" in caddyfile
+    # Pages carry CSRF tokens: only static files are compressed (BREACH).
+    assert re.findall(r"^\s*encode .*$", caddyfile, re.M) == ["\tencode @static zstd gzip"]
+    assert "@static path /static/*" in caddyfile
     for header in ("Strict-Transport-Security", "X-Content-Type-Options", "X-Frame-Options"):
         assert header in caddyfile
     assert "caddyserver.com/docs/caddyfile/directives/log" in caddyfile

@@ -12,7 +12,7 @@ from app.main import create_app
 from app.settings import Settings
 from app.tables import LoginThrottle
 from tests.conftest import PASSWORD
-from tests.support.web import Visitor
+from tests.support.web import Visitor, html
 
 PEER = "192.0.2.10"  # the address of whatever opened the TCP connection (Caddy, in production)
 
@@ -114,3 +114,24 @@ async def test_over_plain_http_no_cookie_is_marked_secure(settings):
         state = set_cookies(form, "autoflow_state")
         assert state and not any("Secure" in cookie for cookie in state)
         assert "Strict-Transport-Security" not in form.headers
+
+
+async def test_webhook_urls_come_from_the_public_url_whatever_host_a_request_names(
+    settings, make_user: Callable, make_project: Callable
+):
+    owner = await make_user(is_admin=True)
+    project = await make_project(owner, slug="acme")
+    async with browser_for(
+        settings, proxy_hops=1, public_url="https://autoflow.example"
+    ) as browser:
+        assert (await browser.login(owner.username, PASSWORD)).status == 303
+        response = await browser.client.get(
+            "/p/acme/webhooks",
+            headers={"X-Forwarded-Host": "elsewhere.example", "X-Forwarded-Proto": "http"},
+            scope_base=browser.scope,
+        )
+        assert response.status_code == 200
+        page = html(await response.get_data(as_text=True))
+    base = "https://autoflow.example/webhooks"
+    assert page.select_one("#github-url")["value"] == f"{base}/github/{project.id}"
+    assert page.select_one("#asana-url")["value"].startswith(f"{base}/asana/{project.id}?")
