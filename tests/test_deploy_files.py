@@ -211,16 +211,21 @@ def test_on_one_machine_only_prods_caddy_runs_and_reaches_staging_by_its_alias()
     assert "#AUTOFLOW_EDGE_ALIAS=autoflow-staging-app" in staging
 
 
-def docker_compose_available() -> bool:
-    if shutil.which("docker") is None:
-        return False
-    probe = subprocess.run(["docker", "compose", "version"], capture_output=True)
-    return probe.returncode == 0
+def compose_command() -> list[str] | None:
+    """`docker compose` (v2) when it works here, else the older `docker-compose`, else None."""
+    if shutil.which("docker"):
+        probe = subprocess.run(["docker", "compose", "version"], capture_output=True)
+        if probe.returncode == 0:
+            return ["docker", "compose"]
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    return None
 
 
-@pytest.mark.skipif(not docker_compose_available(), reason="no `docker compose` client here")
+@pytest.mark.skipif(compose_command() is None, reason="no docker compose client here")
 @pytest.mark.parametrize("environment", ["staging", "prod"])
-def test_docker_compose_accepts_the_file_with_each_example_env(tmp_path, environment):
+@pytest.mark.parametrize("one_host", [False, True], ids=["own-machine", "one-machine"])
+def test_docker_compose_accepts_the_file_with_each_example_env(tmp_path, environment, one_host):
     for name in ("compose.yaml", "Caddyfile"):
         shutil.copy(ROOT / name, tmp_path / name)
     shutil.copytree(ROOT / "deploy", tmp_path / "deploy")
@@ -228,14 +233,25 @@ def test_docker_compose_accepts_the_file_with_each_example_env(tmp_path, environ
     (tmp_path / "secrets").mkdir()
     for secret in ("postgres_password", "database_url"):
         (tmp_path / "secrets" / secret).write_text("placeholder")
+    files = ["-f", "compose.yaml"] + (["-f", "deploy/compose.one-host.yaml"] if one_host else [])
+    # With the `edge` profile on, every version of compose lists caddy too.
+    env = {**os.environ, "AUTOFLOW_EDGE_ALIAS": f"autoflow-{environment}-app"}
+    if one_host:
+        env["COMPOSE_PROFILES"] = "edge"
     result = subprocess.run(
-        ["docker", "compose", "config", "--format", "json"],
+        [*compose_command(), *files, "config"],
         cwd=tmp_path,
         capture_output=True,
         text=True,
+        env=env,
     )
     assert result.returncode == 0, result.stderr
-    assert set(json.loads(result.stdout)["services"]) == SERVICES
+    config = yaml.safe_load(result.stdout)
+    assert set(config["services"]) == SERVICES
+    domain = env_example(environment)["AUTOFLOW_DOMAIN"]
+    app = config["services"]["app"]
+    assert app["environment"]["AUTOFLOW_PUBLIC_URL"] == f"https://{domain}"
+    assert app["deploy"]["replicas"] == int(env_example(environment)["AUTOFLOW_APP_REPLICAS"])
 
 
 # -- Caddyfile ------------------------------------------------------------------------------
