@@ -28,8 +28,9 @@ sed -i "s/^AUTOFLOW_IMAGE_TAG=.*/AUTOFLOW_IMAGE_TAG=$tag/" .env
 
 docker compose pull app
 
-# A backup before the migrations, when this environment has a backup folder (.env).
-if [ -n "$(sed -n 's/^AUTOFLOW_BACKUP_DIR=//p' .env)" ]; then
+# A backup before the migrations, when this environment has a backup folder (.env) and a
+# running database (not on the very first deploy).
+if [ -n "$(sed -n 's/^AUTOFLOW_BACKUP_DIR=//p' .env)" ] && [ -n "$(docker compose ps -q postgres)" ]; then
   sh deploy/backup.sh
 fi
 
