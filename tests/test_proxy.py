@@ -7,9 +7,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
+import pytest
+
 from app.auth import throttle
 from app.main import create_app
-from app.settings import Settings
+from app.settings import Settings, SettingsError
 from app.tables import LoginThrottle
 from tests.conftest import PASSWORD
 from tests.support.web import Visitor, html
@@ -135,3 +137,8 @@ async def test_webhook_urls_come_from_the_public_url_whatever_host_a_request_nam
     base = "https://autoflow.example/webhooks"
     assert page.select_one("#github-url")["value"] == f"{base}/github/{project.id}"
     assert page.select_one("#asana-url")["value"].startswith(f"{base}/asana/{project.id}?")
+
+
+def test_a_negative_number_of_proxy_hops_stops_the_process_at_start():
+    with pytest.raises(SettingsError, match="AUTOFLOW_PROXY_HOPS"):
+        Settings.from_env({"AUTOFLOW_PROXY_HOPS": "-1"})
