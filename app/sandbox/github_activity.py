@@ -183,9 +183,7 @@ class GitHubActivity:
             raise ValueError(f"pull request #{pull.number} is {pull.state}")
         before = repo.branches[pull.base_ref]
         message = f"Merge pull request #{pull.number} from {pull.head_ref}\n\n{pull.title}"
-        commit = repo.add_commit(
-            pull.base_ref, message, actor, [], parents=[before, pull.head_sha]
-        )
+        commit = repo.add_commit(pull.base_ref, message, actor, [], parents=[before, pull.head_sha])
         commit.files = [f for sha in pull.commits for f in repo.commits[sha].files]
         moment = store.now()
         pull.merged, pull.merged_at, pull.merge_commit_sha = True, moment, commit.sha

@@ -82,9 +82,7 @@ def render_fault(fault: ResponseFault) -> web.Response:
     return error_response(fault.status, "Server Error")
 
 
-def validation_failed(
-    resource: str, field: str, code: str, value: Any = None
-) -> GitHubError:
+def validation_failed(resource: str, field: str, code: str, value: Any = None) -> GitHubError:
     error: dict[str, Any] = {"resource": resource, "field": field, "code": code}
     if value is not None:
         error["value"] = value

@@ -82,9 +82,7 @@ def pull_simple(record: store.PullRecord, repository: store.Repo, base: str) -> 
             "issue": {"href": issue_url},
             "comments": {"href": f"{issue_url}/comments"},
             "review_comments": {"href": f"{url}/comments"},
-            "review_comment": {
-                "href": f"{api_repo(base, repository)}/pulls/comments{{/number}}"
-            },
+            "review_comment": {"href": f"{api_repo(base, repository)}/pulls/comments{{/number}}"},
             "commits": {"href": f"{url}/commits"},
             "statuses": {"href": statuses},
         },

@@ -103,7 +103,9 @@ class GitHubControl(ControlBase):
         head_sha = need(data, "head_sha")
         if head_sha not in repo.commits:
             raise ControlError(f"head_sha: no commit {head_sha} in {repo.full_name}", 404)
-        conclusions = data.get("conclusions") or {name: "success" for name in sorted(repo.workflows)}
+        conclusions = data.get("conclusions") or {
+            name: "success" for name in sorted(repo.workflows)
+        }
         if not isinstance(conclusions, dict):
             raise ControlError("conclusions: an object of workflow name -> conclusion")
         for value in conclusions.values():

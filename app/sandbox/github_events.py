@@ -22,6 +22,25 @@ from app.sandbox import github_shapes as shapes
 from app.sandbox import github_store as store
 from app.sandbox.delivery import WebhookSender
 
+# Every (event, action) the sandbox sends; the contract tests check each against GitHub's
+# webhook schemas and fail when one is sent that is not listed here.
+EVENT_KINDS = (
+    ("ping", None),
+    ("issues", "opened"),
+    ("issues", "edited"),
+    ("issues", "closed"),
+    ("issues", "reopened"),
+    ("issues", "labeled"),
+    ("issues", "unlabeled"),
+    ("issue_comment", "created"),
+    ("pull_request", "opened"),
+    ("pull_request", "closed"),
+    ("push", None),
+    ("workflow_run", "requested"),
+    ("workflow_run", "in_progress"),
+    ("workflow_run", "completed"),
+)
+
 
 class GitHubEventSender:
     """Delivers repository events to the repository's hooks and remembers them for redelivery."""

@@ -92,7 +92,9 @@ class IssueEndpoints(GitHubApi):
         direction = self._choice(request, "direction", ("asc", "desc"), "desc")
         since = self._since(request)
         creator = request.query.get("creator")
-        wanted = {n.strip().lower() for n in request.query.get("labels", "").split(",") if n.strip()}
+        wanted = {
+            n.strip().lower() for n in request.query.get("labels", "").split(",") if n.strip()
+        }
         records: list[store.IssueRecord | store.PullRecord] = [
             *repo.issues.values(),
             *repo.pulls.values(),
@@ -176,9 +178,7 @@ class IssueEndpoints(GitHubApi):
         repo = self._repo(request)
         number = request.match_info["number"]
         since = self._since(request)
-        comments = [
-            c for c in self._thread(repo, number) if since is None or c.created_at >= since
-        ]
+        comments = [c for c in self._thread(repo, number) if since is None or c.created_at >= since]
         return self._paginate(
             request, [shapes.comment(c, repo, int(number), self._url()) for c in comments]
         )
@@ -195,4 +195,3 @@ class IssueEndpoints(GitHubApi):
         self._thread(repo, number)  # 404 before anything happens
         comment = self.activity.add_comment(repo, int(number), data["body"], request[ACCOUNT])
         return json_response(shapes.comment(comment, repo, int(number), self._url()), status=201)
-

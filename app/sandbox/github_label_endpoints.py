@@ -110,6 +110,7 @@ class LabelEndpoints(GitHubApi):
             wrap=lambda chunk: {
                 "total_count": len(items),
                 "incomplete_results": False,
+                "search_type": "lexical",
                 "items": chunk,
             },
         )

@@ -243,6 +243,8 @@ def label(record: store.LabelRecord, repository: store.Repo, base: str) -> dict[
         "color": record.color,
         "default": False,
         "description": record.description,
+        "archived_at": None,
+        "archived_by": None,
     }
 
 
@@ -255,9 +257,7 @@ def author_association(account: store.Account, repository: store.Repo) -> str:
     return "NONE"
 
 
-def _issue_fields(
-    number: int, repository: store.Repo, base: str, kind: str
-) -> dict[str, Any]:
+def _issue_fields(number: int, repository: store.Repo, base: str, kind: str) -> dict[str, Any]:
     url = f"{api_repo(base, repository)}/issues/{number}"
     return {
         "url": url,
@@ -405,9 +405,7 @@ def delivery_item(record: store.HookDeliveryRecord, repository: store.Repo) -> d
     }
 
 
-def delivery(
-    record: store.HookDeliveryRecord, repository: store.Repo, base: str
-) -> dict[str, Any]:
+def delivery(record: store.HookDeliveryRecord, repository: store.Repo, base: str) -> dict[str, Any]:
     # Reference: https://docs.github.com/en/rest/repos/webhooks#get-a-delivery-for-a-repository-webhook
     hooks_url = f"{api_repo(base, repository)}/hooks/{record.hook_id}"
     return {

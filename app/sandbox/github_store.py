@@ -261,7 +261,9 @@ class GitHubWorld:
     def add_repo(self, owner_login: str, name: str, *, default_branch: str = "main") -> Repo:
         owner = self.accounts.get(owner_login) or self.add_account(owner_login, kind="Organization")
         repo = Repo(new_id(), owner, name, default_branch)
-        repo.add_commit(default_branch, "Initial commit", owner, [FileChange("README.md", "added")], parents=[])
+        repo.add_commit(
+            default_branch, "Initial commit", owner, [FileChange("README.md", "added")], parents=[]
+        )
         repo.workflow_id("CI")  # every repository has a CI workflow (.github/workflows/ci.yml)
         self.repos[repo.full_name.lower()] = repo
         return repo

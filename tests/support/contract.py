@@ -1,0 +1,191 @@
+"""Contract testing the sandbox: record every answer it gives, know which route gave it, and
+check bodies against a published schema.
+
+`RecordingApi` is a small HTTP client that keeps each exchange with the route template that
+served it (matched against the server's own route table), so a test can check that every route
+was exercised and every body validated. `OpenApiSchemas` validates JSON against an OpenAPI 3.0
+document (the subset of JSON Schema Asana's description uses: $ref, type, nullable, properties,
+items, allOf/oneOf/anyOf, enum), strictly: a property the description does not list is an error,
+so a misspelt field fails too.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from multidict import CIMultiDict
+
+
+@dataclass
+class Exchange:
+    method: str
+    route: str  # the route template that served it, e.g. /repos/{owner}/{repo}/issues
+    path: str
+    status: int
+    headers: CIMultiDict[str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+def route_matcher(routes: list[tuple[str, str]]):
+    """A function (method, path) -> route template, from a server's (method, template) list."""
+    compiled = [
+        (method, template, re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$"))
+        for method, template in routes
+    ]
+
+    def match(method: str, path: str) -> str | None:
+        for route_method, template, pattern in compiled:
+            if route_method == method and pattern.match(path):
+                return template
+        return None
+
+    return match
+
+
+@dataclass
+class RecordingApi:
+    """Calls one sandbox server and records each exchange with its route template."""
+
+    session: aiohttp.ClientSession
+    base_url: str  # what paths are relative to
+    routes: list[tuple[str, str]]  # (method, full path template) the server registered
+    headers: dict[str, str]
+    exchanges: list[Exchange] = field(default_factory=list)
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Exchange:
+        match = route_matcher(self.routes)
+        url = self.base_url + path
+        async with self.session.request(
+            method, url, json=json_body, params=params, headers={**self.headers, **(headers or {})}
+        ) as response:
+            body = await response.read()
+            route = match(method, response.url.path) or f"(no route) {response.url.path}"
+            exchange = Exchange(
+                method,
+                route,
+                response.url.path,
+                response.status,
+                CIMultiDict(response.headers),
+                body,
+            )
+        self.exchanges.append(exchange)
+        return exchange
+
+    async def ok(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Call and insist on a 2xx; returns the JSON body."""
+        exchange = await self.call(method, path, **kwargs)
+        assert 200 <= exchange.status < 300, (method, path, exchange.status, exchange.body[:300])
+        return exchange.json()
+
+
+class OpenApiSchemas:
+    """Validates JSON values against the schemas of an OpenAPI 3.0 document."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.document = document
+
+    @classmethod
+    def load(cls, path: Path) -> OpenApiSchemas:
+        return cls(json.loads(path.read_text()))
+
+    def schema(self, name: str) -> dict[str, Any]:
+        return self.document["components"]["schemas"][name]
+
+    def errors(self, value: Any, schema: dict[str, Any], where: str = "$") -> list[str]:
+        """Every way `value` breaks `schema`, as readable lines (empty when it conforms)."""
+        if "$ref" in schema:
+            return self.errors(value, self._resolve(schema["$ref"]), where)
+        if value is None:
+            if schema.get("nullable") or not self._typed(schema):
+                return []
+            return [f"{where}: null where {self._describe(schema)} is expected"]
+        found: list[str] = []
+        if "allOf" in schema:
+            for part in schema["allOf"]:
+                found += self.errors(value, {**part, "x-open": True}, where)
+            found += self._unknown(value, schema, where)
+        for key in ("oneOf", "anyOf"):
+            if key in schema:
+                options = [self.errors(value, s, where) for s in schema[key]]
+                if all(options):
+                    found.append(f"{where}: matches none of {key}: {min(options, key=len)}")
+        kind = schema.get("type")
+        if kind and not self._is(value, kind):
+            return [*found, f"{where}: {value!r:.60} is not {kind}"]
+        if "enum" in schema and value not in schema["enum"]:
+            found.append(f"{where}: {value!r} not in {schema['enum']}")
+        if kind == "array" and "items" in schema:
+            for index, item in enumerate(value):
+                found += self.errors(item, schema["items"], f"{where}[{index}]")
+        if isinstance(value, dict) and "properties" in schema:
+            for name, item in value.items():
+                if name in schema["properties"]:
+                    found += self.errors(item, schema["properties"][name], f"{where}.{name}")
+            if "allOf" not in schema and not schema.get("x-open"):
+                found += self._unknown(value, schema, where)
+        return found
+
+    def _unknown(self, value: Any, schema: dict[str, Any], where: str) -> list[str]:
+        """Properties that no part of the schema lists (a misspelt or invented field)."""
+        if not isinstance(value, dict) or schema.get("additionalProperties"):
+            return []
+        known = self._known(schema)
+        if known is None:
+            return []
+        return [f"{where}.{name}: not in the schema" for name in value if name not in known]
+
+    def _known(self, schema: dict[str, Any]) -> set[str] | None:
+        if "$ref" in schema:
+            return self._known(self._resolve(schema["$ref"]))
+        names: set[str] = set(schema.get("properties", {}))
+        for part in schema.get("allOf", []):
+            more = self._known(part)
+            if more is None:
+                return None
+            names |= more
+        if not names and schema.get("type") == "object":
+            return None  # a free-form object
+        return names
+
+    def _resolve(self, ref: str) -> dict[str, Any]:
+        node: Any = self.document
+        for part in ref.removeprefix("#/").split("/"):
+            node = node[part]
+        return node
+
+    def _typed(self, schema: dict[str, Any]) -> bool:
+        if "$ref" in schema:
+            return self._typed(self._resolve(schema["$ref"]))
+        return "type" in schema or any(k in schema for k in ("allOf", "oneOf", "anyOf"))
+
+    @staticmethod
+    def _describe(schema: dict[str, Any]) -> str:
+        return str(schema.get("type") or "a value")
+
+    @staticmethod
+    def _is(value: Any, kind: str) -> bool:
+        checks = {
+            "object": lambda v: isinstance(v, dict),
+            "array": lambda v: isinstance(v, list),
+            "string": lambda v: isinstance(v, str),
+            "boolean": lambda v: isinstance(v, bool),
+            "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+            "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+        }
+        return checks[kind](value)
