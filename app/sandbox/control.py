@@ -15,9 +15,9 @@ from aiohttp import web
 
 from app.sandbox.delivery import WebhookSender
 from app.sandbox.faults import Faults
-from app.sandbox.server import json_response
+from app.sandbox.server import CONTROL_PREFIX, json_response
 
-PREFIX = "/_sandbox"
+PREFIX = CONTROL_PREFIX
 
 
 class ControlError(Exception):
