@@ -26,6 +26,7 @@ class Exchange:
     method: str
     route: str  # the route template that served it, e.g. /repos/{owner}/{repo}/issues
     path: str
+    query: dict[str, str]
     status: int
     headers: CIMultiDict[str]
     body: bytes
@@ -80,6 +81,7 @@ class RecordingApi:
                 method,
                 route,
                 response.url.path,
+                dict(response.url.query),
                 response.status,
                 CIMultiDict(response.headers),
                 body,
@@ -97,29 +99,45 @@ class RecordingApi:
 class OpenApiSchemas:
     """Validates JSON values against the schemas of an OpenAPI 3.0 document."""
 
-    def __init__(self, document: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        document: dict[str, Any],
+        *,
+        null_in_prose: frozenset[str] = frozenset(),
+        extras: frozenset[str] = frozenset(),
+    ) -> None:
         self.document = document
+        # Properties whose description says they may be null though the schema omits
+        # `nullable`, and properties the service documents in its examples but not its schemas.
+        self.null_in_prose = null_in_prose
+        self.extras = extras
 
     @classmethod
-    def load(cls, path: Path) -> OpenApiSchemas:
-        return cls(json.loads(path.read_text()))
+    def load(cls, path: Path, **options: Any) -> OpenApiSchemas:
+        return cls(json.loads(path.read_text()), **options)
 
     def schema(self, name: str) -> dict[str, Any]:
         return self.document["components"]["schemas"][name]
 
-    def errors(self, value: Any, schema: dict[str, Any], where: str = "$") -> list[str]:
-        """Every way `value` breaks `schema`, as readable lines (empty when it conforms)."""
+    def errors(
+        self, value: Any, schema: dict[str, Any], where: str = "$", *, part: bool = False
+    ) -> list[str]:
+        """Every way `value` breaks `schema`, as readable lines (empty when it conforms).
+
+        `part` is for one member of an allOf: its unknown-property check is left to the allOf,
+        which knows the properties of all its members."""
         if "$ref" in schema:
-            return self.errors(value, self._resolve(schema["$ref"]), where)
+            return self.errors(value, self._resolve(schema["$ref"]), where, part=part)
         if value is None:
-            if schema.get("nullable") or not self._typed(schema):
+            if self._nullable(schema) or not self._typed(schema):
                 return []
             return [f"{where}: null where {self._describe(schema)} is expected"]
         found: list[str] = []
         if "allOf" in schema:
-            for part in schema["allOf"]:
-                found += self.errors(value, {**part, "x-open": True}, where)
-            found += self._unknown(value, schema, where)
+            for member in schema["allOf"]:
+                found += self.errors(value, member, where, part=True)
+            if not part:
+                found += self._unknown(value, schema, where)
         for key in ("oneOf", "anyOf"):
             if key in schema:
                 options = [self.errors(value, s, where) for s in schema[key]]
@@ -135,11 +153,20 @@ class OpenApiSchemas:
                 found += self.errors(item, schema["items"], f"{where}[{index}]")
         if isinstance(value, dict) and "properties" in schema:
             for name, item in value.items():
+                if item is None and name in self.null_in_prose:
+                    continue
                 if name in schema["properties"]:
                     found += self.errors(item, schema["properties"][name], f"{where}.{name}")
-            if "allOf" not in schema and not schema.get("x-open"):
+            if "allOf" not in schema and not part:
                 found += self._unknown(value, schema, where)
         return found
+
+    def _nullable(self, schema: dict[str, Any]) -> bool:
+        if "$ref" in schema:
+            return self._nullable(self._resolve(schema["$ref"]))
+        return bool(schema.get("nullable")) or any(
+            self._nullable(member) for member in schema.get("allOf", [])
+        )
 
     def _unknown(self, value: Any, schema: dict[str, Any], where: str) -> list[str]:
         """Properties that no part of the schema lists (a misspelt or invented field)."""
@@ -148,20 +175,22 @@ class OpenApiSchemas:
         known = self._known(schema)
         if known is None:
             return []
-        return [f"{where}.{name}: not in the schema" for name in value if name not in known]
+        return [
+            f"{where}.{name}: not in the schema"
+            for name in value
+            if name not in known and name not in self.extras
+        ]
 
     def _known(self, schema: dict[str, Any]) -> set[str] | None:
+        """The property names a schema lists; None for a free-form object."""
         if "$ref" in schema:
             return self._known(self._resolve(schema["$ref"]))
+        if "allOf" in schema:
+            members = [self._known(member) for member in schema["allOf"]]
+            listed = [m for m in members if m is not None]
+            return set().union(*listed) if listed else None
         names: set[str] = set(schema.get("properties", {}))
-        for part in schema.get("allOf", []):
-            more = self._known(part)
-            if more is None:
-                return None
-            names |= more
-        if not names and schema.get("type") == "object":
-            return None  # a free-form object
-        return names
+        return names or None
 
     def _resolve(self, ref: str) -> dict[str, Any]:
         node: Any = self.document
