@@ -70,6 +70,12 @@ class GitHubSandbox(
         assert self._handle is not None, "start() the sandbox first"
         return self._handle.url
 
+    @property
+    def control_url(self) -> str:
+        """Where this server's `/_sandbox/...` control endpoints are."""
+        assert self._handle is not None, "start() the sandbox first"
+        return self._handle.url + PREFIX
+
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
         await self.sender.start()
         self._handle = await start_server(self.app, host, port)
