@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from app.sandbox import github_code_shapes as code_shapes
+from app.sandbox import github_issue_shapes as issue_shapes
 from app.sandbox import github_shapes as shapes
 from app.sandbox import github_store as store
 from app.sandbox.github_events import GitHubEventSender
@@ -66,7 +67,7 @@ class GitHubActivity:
         **extra: Any,
     ) -> None:
         # Reference: https://docs.github.com/en/webhooks/webhook-events-and-payloads#issues
-        payload = {"action": action, "issue": shapes.issue(issue, repo, self.base), **extra}
+        payload = {"action": action, "issue": issue_shapes.issue(issue, repo, self.base), **extra}
         self.fire(repo, "issues", payload, sender)
 
     def open_issue(
@@ -87,17 +88,17 @@ class GitHubActivity:
         if number in repo.pulls:
             pull = repo.pulls[number]
             pull.comments.append(comment)
-            issue_payload = shapes.pull_as_issue(pull, repo, self.base)
+            issue_payload = issue_shapes.pull_as_issue(pull, repo, self.base)
         else:
             issue = repo.issues[number]
             issue.comments.append(comment)
             issue.updated_at = store.now()
-            issue_payload = shapes.issue(issue, repo, self.base)
+            issue_payload = issue_shapes.issue(issue, repo, self.base)
         # Reference: https://docs.github.com/en/webhooks/webhook-events-and-payloads#issue_comment
         payload = {
             "action": "created",
             "issue": issue_payload,
-            "comment": shapes.comment(comment, repo, number, self.base),
+            "comment": issue_shapes.comment(comment, repo, number, self.base),
         }
         self.fire(repo, "issue_comment", payload, author)
         if number in repo.issues:

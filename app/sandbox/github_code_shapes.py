@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from app.sandbox import github_store as store
+from app.sandbox.github_issue_shapes import author_association
 from app.sandbox.github_shapes import (
     WEB,
     api_repo,
-    author_association,
     minimal_repo,
     node_id,
     user,

@@ -12,6 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
+from app.sandbox import github_issue_shapes as issue_shapes
 from app.sandbox import github_shapes as shapes
 from app.sandbox import github_store as store
 from app.sandbox.github_api import (
@@ -81,7 +82,7 @@ class IssueEndpoints(GitHubApi):
         if labels and self._permission(request, repo) != "read":
             issue.labels = [self._label(repo, str(name)) for name in labels]
         self.activity.issue_event(repo, issue, "opened", request[ACCOUNT])
-        return json_response(shapes.issue(issue, repo, self._url()), status=201)
+        return json_response(issue_shapes.issue(issue, repo, self._url()), status=201)
 
     async def list_issues(self, request: web.Request) -> web.Response:
         # Reference: https://docs.github.com/en/rest/issues/issues#list-repository-issues
@@ -119,9 +120,9 @@ class IssueEndpoints(GitHubApi):
         return self._paginate(
             request,
             [
-                shapes.issue(r, repo, base)
+                issue_shapes.issue(r, repo, base)
                 if isinstance(r, store.IssueRecord)
-                else shapes.pull_as_issue(r, repo, base)
+                else issue_shapes.pull_as_issue(r, repo, base)
                 for r in chosen
             ],
         )
@@ -131,8 +132,10 @@ class IssueEndpoints(GitHubApi):
         repo = self._repo(request)
         number = request.match_info["number"]
         if number.isdigit() and int(number) in repo.pulls:
-            return json_response(shapes.pull_as_issue(repo.pulls[int(number)], repo, self._url()))
-        return json_response(shapes.issue(self._issue(repo, number), repo, self._url()))
+            return json_response(
+                issue_shapes.pull_as_issue(repo.pulls[int(number)], repo, self._url())
+            )
+        return json_response(issue_shapes.issue(self._issue(repo, number), repo, self._url()))
 
     async def update_issue(self, request: web.Request) -> web.Response:
         # Reference: https://docs.github.com/en/rest/issues/issues#update-an-issue
@@ -171,7 +174,7 @@ class IssueEndpoints(GitHubApi):
             self.activity.issue_event(repo, issue, "edited", request[ACCOUNT], changes=edited)
         if action:
             self.activity.issue_event(repo, issue, action, request[ACCOUNT])
-        return json_response(shapes.issue(issue, repo, self._url()))
+        return json_response(issue_shapes.issue(issue, repo, self._url()))
 
     async def list_comments(self, request: web.Request) -> web.Response:
         # Reference: https://docs.github.com/en/rest/issues/comments#list-issue-comments
@@ -180,7 +183,7 @@ class IssueEndpoints(GitHubApi):
         since = self._since(request)
         comments = [c for c in self._thread(repo, number) if since is None or c.created_at >= since]
         return self._paginate(
-            request, [shapes.comment(c, repo, int(number), self._url()) for c in comments]
+            request, [issue_shapes.comment(c, repo, int(number), self._url()) for c in comments]
         )
 
     async def create_comment(self, request: web.Request) -> web.Response:
@@ -194,4 +197,6 @@ class IssueEndpoints(GitHubApi):
             raise validation_failed("IssueComment", "body", "invalid")
         self._thread(repo, number)  # 404 before anything happens
         comment = self.activity.add_comment(repo, int(number), data["body"], request[ACCOUNT])
-        return json_response(shapes.comment(comment, repo, int(number), self._url()), status=201)
+        return json_response(
+            issue_shapes.comment(comment, repo, int(number), self._url()), status=201
+        )

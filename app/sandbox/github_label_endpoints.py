@@ -9,7 +9,7 @@ import re
 
 from aiohttp import web
 
-from app.sandbox import github_shapes as shapes
+from app.sandbox import github_issue_shapes as issue_shapes
 from app.sandbox import github_store as store
 from app.sandbox.github_api import ACCOUNT, GitHubApi, GitHubError, validation_failed
 from app.sandbox.server import json_response
@@ -24,7 +24,7 @@ class LabelEndpoints(GitHubApi):
         label = repo.labels.get(request.match_info["name"].lower())
         if label is None:
             raise GitHubError(404, "Not Found")
-        return json_response(shapes.label(label, repo, self._url()))
+        return json_response(issue_shapes.label(label, repo, self._url()))
 
     async def create_label(self, request: web.Request) -> web.Response:
         # Reference: https://docs.github.com/en/rest/issues/labels#create-a-label
@@ -40,7 +40,7 @@ class LabelEndpoints(GitHubApi):
             raise validation_failed("Label", "color", "invalid")
         label = store.LabelRecord(store.new_id(), name, color, data.get("description"))
         repo.labels[name.lower()] = label
-        return json_response(shapes.label(label, repo, self._url()), status=201)
+        return json_response(issue_shapes.label(label, repo, self._url()), status=201)
 
     async def add_labels(self, request: web.Request) -> web.Response:
         # Reference: https://docs.github.com/en/rest/issues/labels#add-labels-to-an-issue
@@ -56,11 +56,11 @@ class LabelEndpoints(GitHubApi):
                 issue.labels.append(label)
                 payload = {
                     "action": "labeled",
-                    "issue": shapes.issue(issue, repo, self._url()),
-                    "label": shapes.label(label, repo, self._url()),
+                    "issue": issue_shapes.issue(issue, repo, self._url()),
+                    "label": issue_shapes.label(label, repo, self._url()),
                 }
                 self.fire(repo, "issues", payload, request[ACCOUNT])
-        return json_response([shapes.label(lb, repo, self._url()) for lb in issue.labels])
+        return json_response([issue_shapes.label(lb, repo, self._url()) for lb in issue.labels])
 
     async def remove_label(self, request: web.Request) -> web.Response:
         # Reference: https://docs.github.com/en/rest/issues/labels#remove-a-label-from-an-issue
@@ -73,11 +73,11 @@ class LabelEndpoints(GitHubApi):
         issue.labels.remove(label)
         payload = {
             "action": "unlabeled",
-            "issue": shapes.issue(issue, repo, self._url()),
-            "label": shapes.label(label, repo, self._url()),
+            "issue": issue_shapes.issue(issue, repo, self._url()),
+            "label": issue_shapes.label(label, repo, self._url()),
         }
         self.fire(repo, "issues", payload, request[ACCOUNT])
-        return json_response([shapes.label(lb, repo, self._url()) for lb in issue.labels])
+        return json_response([issue_shapes.label(lb, repo, self._url()) for lb in issue.labels])
 
     async def search_issues(self, request: web.Request) -> web.Response:
         # Reference: https://docs.github.com/en/rest/search/search#search-issues-and-pull-requests
@@ -103,7 +103,7 @@ class LabelEndpoints(GitHubApi):
                         else f"{issue.title}\n{issue.body}"
                     )
                     if all(p.lower() in haystack.lower() for p in phrases):
-                        items.append({**shapes.issue(issue, repo, self._url()), "score": 1.0})
+                        items.append({**issue_shapes.issue(issue, repo, self._url()), "score": 1.0})
         return self._paginate(
             request,
             items,
