@@ -10,6 +10,7 @@ changes cause are built and delivered by `asana_events.py`. `/_sandbox/...` (out
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -29,7 +30,7 @@ from app.sandbox.asana_events import AsanaEventSender
 from app.sandbox.asana_task_endpoints import TaskEndpoints
 from app.sandbox.asana_webhook_endpoints import WebhookEndpoints
 from app.sandbox.asana_workspace_endpoints import WorkspaceEndpoints
-from app.sandbox.control import PREFIX, ControlError, control_error_response
+from app.sandbox.control import PREFIX, ControlError, control_error_response, request_counter
 from app.sandbox.delivery import WebhookSender
 from app.sandbox.faults import Faults, fault_middleware
 from app.sandbox.server import ServerHandle, start_server
@@ -51,6 +52,7 @@ class AsanaSandbox(
         self.handshake_timeout_seconds = HANDSHAKE_TIMEOUT_SECONDS
         self.events = AsanaEventSender(self.world, self.sender)
         self.info: dict[str, Any] = {}
+        self.requests: Counter[str] = Counter()
         self.settle_all = self.settle
         self._handle: ServerHandle | None = None
         self.app = self._build_app()
@@ -84,6 +86,7 @@ class AsanaSandbox(
     def _build_app(self) -> web.Application:
         app = web.Application(
             middlewares=[
+                request_counter(self.requests, API_PREFIX),
                 self._errors_middleware,
                 fault_middleware(self.faults, render_fault, strip_prefix=API_PREFIX),
                 self._auth_middleware,

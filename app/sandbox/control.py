@@ -8,6 +8,7 @@ objects; a bad one answers 400 `{"error": ...}`.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -98,11 +99,27 @@ def apply_faults(faults: Faults, sender: WebhookSender, data: dict[str, Any]) ->
     }
 
 
+def request_counter(counts: Counter[str], strip_prefix: str = ""):
+    """A middleware counting API requests by "METHOD route template" (control ones excluded),
+    so a benchmark can tell how many calls per task each endpoint took."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Callable[..., Any]) -> Any:
+        if not request.path.startswith(PREFIX):
+            resource = request.match_info.route.resource
+            route = resource.canonical if resource is not None else request.path
+            counts[f"{request.method} {route.removeprefix(strip_prefix)}"] += 1
+        return await handler(request)
+
+    return middleware
+
+
 class ControlBase:
-    """The control endpoints both servers have: seed, settle and faults."""
+    """The control endpoints both servers have: seed, settle, faults and request counts."""
 
     faults: Faults
     sender: WebhookSender
+    requests: Counter[str]  # "METHOD /route/{template}" -> API calls received
     # Set by `Sandbox` (runner.py): the seeded ids and tokens, and a settle of both servers.
     info: dict[str, Any]
     settle_all: Callable[[], Awaitable[None]]
@@ -112,7 +129,17 @@ class ControlBase:
             ("GET", f"{PREFIX}", self.control_info),
             ("POST", f"{PREFIX}/settle", self.control_settle),
             ("POST", f"{PREFIX}/faults", self.control_faults),
+            ("GET", f"{PREFIX}/requests", self.control_requests),
+            ("POST", f"{PREFIX}/requests", self.control_requests),
         ]
+
+    async def control_requests(self, request: web.Request) -> web.Response:
+        """API calls received, by route; `POST {"reset": true}` starts counting afresh."""
+        data = await read_json(request) if request.method == "POST" else {}
+        counts = dict(self.requests)
+        if data.get("reset"):
+            self.requests.clear()
+        return json_response({"total": sum(counts.values()), "by_route": counts})
 
     async def control_info(self, request: web.Request) -> web.Response:
         """The seeded world: URLs, tokens and ids."""

@@ -14,6 +14,7 @@ its own: neither does the sandbox (see `redeliver`).
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +23,7 @@ from aiohttp import web
 from app.sandbox import github_store as store
 from app.sandbox.agent import OpenCodeAgent
 from app.sandbox.autopilot import Autopilot
-from app.sandbox.control import PREFIX, ControlError, control_error_response
+from app.sandbox.control import PREFIX, ControlError, control_error_response, request_counter
 from app.sandbox.delivery import WebhookSender
 from app.sandbox.faults import Faults, fault_middleware
 from app.sandbox.github_activity import GitHubActivity
@@ -60,6 +61,7 @@ class GitHubSandbox(
         self.agent = OpenCodeAgent(self.activity, self.sender.spawn)
         self.autopilot = Autopilot(self.activity, self.agent)
         self.info: dict[str, Any] = {}
+        self.requests: Counter[str] = Counter()
         self.settle_all = self.settle
         self._handle: ServerHandle | None = None
         self.app = self._build_app()
@@ -91,6 +93,7 @@ class GitHubSandbox(
     def _build_app(self) -> web.Application:
         app = web.Application(
             middlewares=[
+                request_counter(self.requests, ""),
                 self._errors_middleware,
                 fault_middleware(self.faults, render_fault),
                 self._auth_middleware,

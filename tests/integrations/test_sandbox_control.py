@@ -172,6 +172,12 @@ async def test_a_task_travels_from_autotask_on_to_a_merged_pr_with_green_ci_over
     ]
     issue = await http.github("GET", f"/repos/{seed.repo}/issues/{number}")
     assert issue["state"] == "closed"
+    github_calls = (await http.control("github", "/requests"))["by_route"]
+    assert github_calls["POST /repos/{owner}/{repo}/issues"] == 1
+    assert github_calls["POST /repos/{owner}/{repo}/issues/{number}/comments"] == 1
+    asana_calls = await http.control("asana", "/requests", {"reset": True})
+    assert asana_calls["by_route"]["GET /tasks/{gid}"] == 1
+    assert (await http.control("asana", "/requests"))["total"] == 0
 
 
 async def test_each_step_can_be_driven_by_hand_over_http(http, sandbox, webhook_receiver):
