@@ -83,9 +83,13 @@ class Pipeline:
         )
 
     async def on_asana_delivery(self, body: bytes) -> None:
-        for event in parse_events(body):
-            if event.resource_type == "task" and event.changed_field == "custom_fields":
-                await self.advance(event.resource_gid)
+        changed = {
+            event.resource_gid
+            for event in parse_events(body)
+            if event.resource_type == "task" and event.changed_field == "custom_fields"
+        }
+        for task_gid in sorted(changed):  # events are skinny: re-read each task once
+            await self.advance(task_gid)
 
     async def advance(self, task_gid: str) -> None:
         fields = "name,custom_fields.name,custom_fields.enum_value.name"
