@@ -135,6 +135,8 @@ async def walk_every_route(api: RecordingApi, sandbox, receiver) -> None:
         json_body={
             "data": {
                 "name": "Export CSV files",
+                "notes": "Please, in UTF-8",
+                "completed": True,
                 "custom_fields": {
                     seed.autotask_field_gid: seed.autotask_yes_gid,
                     seed.repo_field_gid: seed.repo_option_gid,
@@ -208,6 +210,8 @@ async def test_every_webhook_delivery_is_a_list_of_documented_events(
         ("added", "task", None),
         ("added", "story", None),
         ("changed", "task", "name"),
+        ("changed", "task", "notes"),
+        ("changed", "task", "completed"),
         ("changed", "task", "custom_fields"),
         ("deleted", "task", None),
     }
