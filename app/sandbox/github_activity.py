@@ -70,6 +70,32 @@ class GitHubActivity:
         payload = {"action": action, "issue": issue_shapes.issue(issue, repo, self.base), **extra}
         self.fire(repo, "issues", payload, sender)
 
+    def set_labels(
+        self,
+        repo: store.Repo,
+        issue: store.IssueRecord,
+        labels: list[store.LabelRecord],
+        sender: store.Account,
+    ) -> None:
+        """Give the issue exactly these labels: `labeled` / `unlabeled` for each difference."""
+        wanted: list[store.LabelRecord] = []
+        for record in labels:
+            if record not in wanted:
+                wanted.append(record)
+        removed = [lb for lb in issue.labels if lb not in wanted]
+        added = [lb for lb in wanted if lb not in issue.labels]
+        for record in removed:
+            issue.labels.remove(record)
+            self.issue_event(repo, issue, "unlabeled", sender, label=self._label_json(repo, record))
+        for record in added:
+            issue.labels.append(record)
+            self.issue_event(repo, issue, "labeled", sender, label=self._label_json(repo, record))
+        if removed or added:
+            issue.updated_at = store.now()
+
+    def _label_json(self, repo: store.Repo, record: store.LabelRecord) -> dict[str, Any]:
+        return issue_shapes.label(record, repo, self.base)
+
     def open_issue(
         self, repo: store.Repo, title: str, body: str, author: store.Account
     ) -> store.IssueRecord:
@@ -222,6 +248,9 @@ class GitHubActivity:
         branch = next(
             (b for b, sha in repo.branches.items() if sha == head_sha), repo.default_branch
         )
+        if actor is None:  # whoever pushed the commit (the merger, for a merge commit)
+            commit = repo.commits.get(head_sha)
+            actor = commit.author if commit is not None else repo.owner
         runs = []
         for name in workflows:
             moment = store.now()
@@ -235,7 +264,7 @@ class GitHubActivity:
                 event=event,
                 created_at=moment,
                 updated_at=moment,
-                actor=actor or repo.owner,
+                actor=actor,
             )
             repo.runs[run.id] = run
             self.run_event(repo, run, "requested")

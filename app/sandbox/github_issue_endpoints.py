@@ -77,11 +77,17 @@ class IssueEndpoints(GitHubApi):
         if body is not None and not isinstance(body, str):
             raise validation_failed("Issue", "body", "invalid")
         issue = self.activity.open_issue(repo, str(title), body or "", request[ACCOUNT])
-        # Labels need push access; without it GitHub drops them silently.
+        # Labels need push access; without it GitHub drops them silently. The issue opens
+        # with them, and each is also announced by a `labeled` event, as GitHub sends them.
         labels = data.get("labels")
         if labels and self._permission(request, repo) != "read":
-            issue.labels = [self._label(repo, str(name)) for name in labels]
+            for label in (self._label(repo, str(name)) for name in labels):
+                if label not in issue.labels:
+                    issue.labels.append(label)
         self.activity.issue_event(repo, issue, "opened", request[ACCOUNT])
+        for label in issue.labels:
+            label_json = issue_shapes.label(label, repo, self._url())
+            self.activity.issue_event(repo, issue, "labeled", request[ACCOUNT], label=label_json)
         return json_response(issue_shapes.issue(issue, repo, self._url()), status=201)
 
     async def list_issues(self, request: web.Request) -> web.Response:
@@ -155,8 +161,9 @@ class IssueEndpoints(GitHubApi):
             if key in data and str(data[key] or "") != getattr(issue, key):
                 edited[key] = {"from": getattr(issue, key)}
                 setattr(issue, key, str(data[key] or ""))
-        if "labels" in data and isinstance(data["labels"], list):
-            issue.labels = [self._label(repo, str(name)) for name in data["labels"]]
+        labels = data.get("labels")
+        if labels is not None and not isinstance(labels, list):
+            raise validation_failed("Issue", "labels", "invalid")
         action = None
         # state_reason only takes effect together with a change of state.
         if state == "closed" and issue.state == "open":
@@ -170,6 +177,9 @@ class IssueEndpoints(GitHubApi):
             issue.state, issue.state_reason, issue.closed_at = "open", "reopened", None
             action = "reopened"
         issue.updated_at = store.now()
+        if labels is not None:
+            chosen = [self._label(repo, str(name)) for name in labels]
+            self.activity.set_labels(repo, issue, chosen, request[ACCOUNT])
         if edited:
             self.activity.issue_event(repo, issue, "edited", request[ACCOUNT], changes=edited)
         if action:

@@ -50,16 +50,8 @@ class LabelEndpoints(GitHubApi):
         names = data.get("labels") if isinstance(data, dict) else data
         if not isinstance(names, list) or not names:
             raise validation_failed("Label", "labels", "missing_field")
-        for name in names:
-            label = self._label(repo, str(name))
-            if label not in issue.labels:
-                issue.labels.append(label)
-                payload = {
-                    "action": "labeled",
-                    "issue": issue_shapes.issue(issue, repo, self._url()),
-                    "label": issue_shapes.label(label, repo, self._url()),
-                }
-                self.fire(repo, "issues", payload, request[ACCOUNT])
+        added = [self._label(repo, str(name)) for name in names]
+        self.activity.set_labels(repo, issue, [*issue.labels, *added], request[ACCOUNT])
         return json_response([issue_shapes.label(lb, repo, self._url()) for lb in issue.labels])
 
     async def remove_label(self, request: web.Request) -> web.Response:
@@ -70,13 +62,8 @@ class LabelEndpoints(GitHubApi):
         label = next((lb for lb in issue.labels if lb.name.lower() == name), None)
         if label is None:
             raise GitHubError(404, "Label does not exist")
-        issue.labels.remove(label)
-        payload = {
-            "action": "unlabeled",
-            "issue": issue_shapes.issue(issue, repo, self._url()),
-            "label": issue_shapes.label(label, repo, self._url()),
-        }
-        self.fire(repo, "issues", payload, request[ACCOUNT])
+        kept = [lb for lb in issue.labels if lb is not label]
+        self.activity.set_labels(repo, issue, kept, request[ACCOUNT])
         return json_response([issue_shapes.label(lb, repo, self._url()) for lb in issue.labels])
 
     async def search_issues(self, request: web.Request) -> web.Response:
