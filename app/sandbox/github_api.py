@@ -2,9 +2,10 @@
 conditional requests and the rate-limit headers.
 
 `GitHubApi` is the base that the sandbox and its endpoint groups (`github_issue_endpoints`,
-`github_pull_endpoints`, `github_run_endpoints`, `github_hook_endpoints`) share: the world they
-serve, the helpers every handler uses to read a request and shape its answer, and the activity
-(`github_activity.py`) through which they change the world and send webhooks.
+`github_label_endpoints`, `github_pull_endpoints`, `github_run_endpoints`,
+`github_hook_endpoints`) share: the world they serve, the helpers every handler uses to read a
+request and shape its answer, and the activity (`github_activity.py`) through which they change
+the world and send webhooks.
 """
 
 from __future__ import annotations

@@ -244,6 +244,25 @@ async def test_the_autopilot_plays_a_scripted_failure_and_completes_an_api_rerun
     assert status == 403 and refused["message"]
 
 
+async def test_a_failure_rate_of_one_fails_every_run_and_settings_read_back(http, sandbox):
+    seed = sandbox.seed
+    settings = await http.control(
+        "github",
+        "/autopilot",
+        {"enabled": True, "merge_delay_seconds": 0, "ci_delay_seconds": 0, "failure_rate": 1},
+    )
+    assert settings == await http.control("github", "/autopilot")
+    issue = await http.github("POST", f"/repos/{seed.repo}/issues", {"title": "Break it"})
+    await http.github(
+        "POST", f"/repos/{seed.repo}/issues/{issue['number']}/comments", {"body": "/opencode"}
+    )
+    await http.settle()
+    runs = (await http.github("GET", f"/repos/{seed.repo}/actions/runs"))["workflow_runs"]
+    assert [(r["conclusion"], r["actor"]["login"]) for r in runs] == [
+        ("failure", seed.github_admin)
+    ]
+
+
 async def test_fault_knobs_are_set_over_http_and_never_touch_the_control_endpoints(http, sandbox):
     armed = await http.control("asana", "/faults", {"fail_next": {"count": 1, "status": 503}})
     assert armed["response_faults"][0]["remaining"] == 1
