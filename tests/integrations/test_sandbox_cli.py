@@ -35,7 +35,10 @@ async def test_the_command_prints_its_urls_and_tokens_and_serves_them():
     try:
         lines = []
         while not any("as JSON" in line for line in lines):
-            lines.append((await asyncio.wait_for(process.stdout.readline(), 20)).decode())
+            line = (await asyncio.wait_for(process.stdout.readline(), 20)).decode()
+            if not line:  # the command ended before printing its banner
+                raise AssertionError(f"the sandbox exited: {''.join(lines)!r}")
+            lines.append(line)
         banner = "".join(lines)
         asana_url = re.search(r"Asana API:\s+(\S+)", banner).group(1)
         github_url = re.search(r"GitHub API:\s+(\S+)", banner).group(1)
