@@ -124,17 +124,21 @@ class TaskEndpoints(AsanaApi):
         unknown = set(data) - DOCUMENTED_FIELDS["task"] - {"projects", "workspace", "parent"}
         if unknown:
             raise AsanaError(400, f"{sorted(unknown)[0]}: Unknown property")
+        # Everything is checked before anything changes: an update is all or nothing.
+        for key in ("name", "notes"):
+            if key in data and not isinstance(data[key], str):
+                raise AsanaError(400, f"{key}: Value is not a string")
+        if "completed" in data and not isinstance(data["completed"], bool):
+            raise AsanaError(400, "completed: Not a boolean")
+        if data.get("custom_fields"):
+            self._custom_field_values(task, data["custom_fields"])
         changed: list[dict[str, Any]] = []
         for key in ("name", "notes"):
             if key in data and data[key] != getattr(task, key):
-                if not isinstance(data[key], str):
-                    raise AsanaError(400, f"{key}: Value is not a string")
                 setattr(task, key, data[key])
                 changed.append({"field": key, "action": "changed"})
         if "completed" in data:
             completed = data["completed"]
-            if not isinstance(completed, bool):
-                raise AsanaError(400, "completed: Not a boolean")
             if completed != task.completed:
                 task.completed = completed
                 task.completed_at = store.now() if completed else None
@@ -152,22 +156,28 @@ class TaskEndpoints(AsanaApi):
 
     def _apply_custom_fields(self, task: store.Task, values: Any) -> list[store.CustomField]:
         """Set custom field values; returns the fields whose value changed."""
+        changed = []
+        for custom_field, value in self._custom_field_values(task, values):
+            if task.custom_values.get(custom_field.gid) != value:
+                task.custom_values[custom_field.gid] = value
+                changed.append(custom_field)
+        return changed
+
+    def _custom_field_values(self, task: store.Task, values: Any) -> list[tuple[Any, Any]]:
+        """Each (field, stored value) a custom_fields object asks for, all checked first."""
         # Reference: https://developers.asana.com/reference/updatetask (custom_fields object)
         if not isinstance(values, dict):
             raise AsanaError(400, "custom_fields: Value must be an object")
         allowed = {f.gid: f for f in self.world.task_fields(task)}
-        changed = []
+        checked = []
         for field_gid, value in values.items():
             custom_field = allowed.get(field_gid)
             if custom_field is None:
                 raise AsanaError(
                     400, f"custom_fields: Custom field with ID {field_gid} is not on given object"
                 )
-            value = self._check_value(custom_field, value)
-            if task.custom_values.get(field_gid) != value:
-                task.custom_values[field_gid] = value
-                changed.append(custom_field)
-        return changed
+            checked.append((custom_field, self._check_value(custom_field, value)))
+        return checked
 
     @staticmethod
     def _check_value(custom_field: store.CustomField, value: Any) -> Any:

@@ -246,3 +246,14 @@ async def test_webhook_filters_are_updated_and_deleting_a_task_is_an_event(
     assert b'"action":"deleted"' in delivery.body
     status, _ = await asana("GET", f"/tasks/{task.gid}")
     assert status == 404
+
+
+async def test_an_asana_update_is_all_or_nothing(asana, sandbox):
+    seed = sandbox.seed
+    task = sandbox.asana.world.add_task(seed.project_gid, "Keep me")
+    status, _ = await asana(
+        "PUT",
+        f"/tasks/{task.gid}",
+        body={"data": {"name": "Changed", "custom_fields": {seed.autotask_field_gid: "nope"}}},
+    )
+    assert status == 400 and sandbox.asana.world.tasks[task.gid].name == "Keep me"
