@@ -40,7 +40,7 @@ class IssueEndpoints(GitHubApi):
         # Reference: https://docs.github.com/en/rest/repos/repos#get-a-repository
         repo = self._repo(request)
         return json_response(
-            shapes.repo(repo, self._url(), permission=self._permission(request, repo))
+            shapes.repo(repo, self._url(), permission=self._permission(request, repo), full=True)
         )
 
     async def get_rate_limit(self, request: web.Request) -> web.Response:

@@ -173,11 +173,13 @@ def repo(
     *,
     permission: str | None = None,
     unix_times: bool = False,
+    full: bool = False,
 ) -> dict[str, Any]:
-    """A repository in full (`full-repository`, and the `repository` of webhook payloads).
+    """A repository (`repository`, as pull requests and webhook payloads embed it).
 
-    `permission` adds the caller's `permissions`; `unix_times` writes created_at and pushed_at
-    as integers, as GitHub does in `push` payloads only.
+    `full` gives `full-repository` (`GET /repos/{o}/{r}`: with the subscriber and network
+    counts); `permission` adds the caller's `permissions`; `unix_times` writes created_at and
+    pushed_at as integers, as GitHub does in `push` payloads only.
     """
     # Reference: https://docs.github.com/en/rest/repos/repos#get-a-repository
     created, pushed = github_time(repo.created_at), github_time(repo.pushed_at)
@@ -219,9 +221,9 @@ def repo(
         "allow_forking": True,
         "web_commit_signoff_required": False,
         "license": None,
-        "subscribers_count": 1,
-        "network_count": 0,
     }
+    if full:
+        record.update(subscribers_count=1, network_count=0)
     if permission is not None:
         rank = {"read": 1, "write": 2, "admin": 3}[permission]
         record["permissions"] = {

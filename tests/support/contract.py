@@ -19,6 +19,7 @@ from typing import Any
 
 import aiohttp
 from multidict import CIMultiDict
+from pydantic import BaseModel
 
 
 @dataclass
@@ -94,6 +95,29 @@ class RecordingApi:
         exchange = await self.call(method, path, **kwargs)
         assert 200 <= exchange.status < 300, (method, path, exchange.status, exchange.body[:300])
         return exchange.json()
+
+
+def undeclared_fields(model: Any, data: Any, where: str = "$") -> list[str]:
+    """The keys of `data` that the pydantic model validated from it does not declare.
+
+    Generated models ignore unknown keys, so validation alone would let a misspelt or invented
+    field through; this walks the data beside the validated model and names them. Free-form
+    objects (models without fields, e.g. a delivery's headers) are not looked into."""
+    found: list[str] = []
+    if isinstance(model, BaseModel) and isinstance(data, dict):
+        fields = type(model).model_fields
+        if not fields:
+            return found
+        names = {(info.alias or name): name for name, info in fields.items()}
+        for key, value in data.items():
+            if key not in names:
+                found.append(f"{where}.{key}")
+            else:
+                found += undeclared_fields(getattr(model, names[key]), value, f"{where}.{key}")
+    elif isinstance(model, list) and isinstance(data, list):
+        for index, (item, value) in enumerate(zip(model, data, strict=False)):
+            found += undeclared_fields(item, value, f"{where}[{index}]")
+    return found
 
 
 class OpenApiSchemas:
