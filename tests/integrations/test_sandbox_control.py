@@ -331,3 +331,12 @@ async def test_control_edits_act_as_the_named_person_with_one_event_per_field(
         (admin, "name", None),
         (admin, "completed", None),
     ]
+
+
+async def test_the_autopilot_fixture_merges_and_passes_ci_with_no_delay(autopilot, github_client):
+    repo = autopilot.seed.repo
+    issue = await github_client.create_issue(repo, "Quick", "body")
+    await github_client.comment(repo, issue.number, "/opencode implement")
+    await autopilot.settle()
+    (run,) = autopilot.github.world.repos[repo].runs.values()
+    assert (run.status, run.conclusion, run.event) == ("completed", "success", "push")
