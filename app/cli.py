@@ -223,7 +223,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     applied = asyncio.run(apply_migrations(dsn))
     if applied:
         print(f"Applied {len(applied)} migration(s).")
-    runner = demo.SandboxThread()
+    runner = demo.SandboxThread(asana_port=args.asana_port, github_port=args.github_port)
     sandbox = runner.start()
     try:
         demo_settings = settings.replace(
@@ -275,9 +275,16 @@ def build_parser() -> argparse.ArgumentParser:
     ).set_defaults(handler=cmd_reencrypt)
     # Listed for --help; its own options are parsed by the sandbox (see main()).
     sub.add_parser("sandbox", help="run the Asana and GitHub sandbox (docs/sandbox.md)")
-    sub.add_parser(
+    demo_parser = sub.add_parser(
         "demo", help="web, worker and the sandbox together, with a configured demo project"
-    ).set_defaults(handler=cmd_demo)
+    )
+    demo_parser.add_argument(
+        "--asana-port", type=int, default=0, help="the sandbox's Asana port (default: any free)"
+    )
+    demo_parser.add_argument(
+        "--github-port", type=int, default=0, help="the sandbox's GitHub port (default: any free)"
+    )
+    demo_parser.set_defaults(handler=cmd_demo)
 
     admin = sub.add_parser("create-admin", help="create an instance admin account")
     admin.add_argument("--username", required=True)
