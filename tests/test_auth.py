@@ -64,7 +64,7 @@ async def test_without_an_init_token_setup_explains_the_alternatives(app, visito
     page = await browser.get("/setup")
     assert page.status == 200
     assert page.select_one("form[action='/setup']") is None
-    assert "autoflow create-admin" in page.select_one("pre.code").text
+    assert ".venv/bin/autoflow create-admin" in page.select_one("pre.code").text
     refused = await browser.post("/setup", _setup_form())
     assert refused.status == 403 and await User.count() == 0
 
