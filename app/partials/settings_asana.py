@@ -74,7 +74,7 @@ async def pick_workspaces(slug: str) -> Response:
             status=422,
             access=access,
             value=value,
-            errors={"workspace_gid": str(error)},
+            errors={"workspace_gid": error},
         )
     return await fragment(
         "_asana_workspace.html", access=access, value=value, workspaces=workspaces, errors={}
@@ -98,7 +98,7 @@ async def pick_projects(slug: str) -> Response:
             status=422,
             access=access,
             selected=selected,
-            errors={"asana_project_gids": str(error)},
+            errors={"asana_project_gids": error},
         )
     return await fragment(
         "_asana_projects.html", access=access, selected=selected, projects=projects, errors={}
@@ -119,7 +119,7 @@ async def pick_fields(slug: str) -> Response:
             status=422,
             access=access,
             values=values,
-            errors={"fields": str(error)},
+            errors={"fields": error},
         )
     return await fragment(
         "_asana_fields.html", access=access, values=values, fields=fields, errors={}
@@ -138,7 +138,7 @@ async def save_asana(slug: str) -> Response:
     except ConfigProblem as problem:
         errors = problem.errors
     except ConnectionProblem as problem:
-        errors = {"form": str(problem)}
+        errors = {"form": problem}
     else:
         await config_writes.save_asana_config(access.id, data, names)
         return await render_region(
@@ -171,7 +171,7 @@ async def status_map_region(slug: str) -> Response:
             connection_context(), access.id, asana.status_field_gid, "Status"
         )
     except ConnectionProblem as error:
-        context = await status_map_context(access, map_error=str(error))
+        context = await status_map_context(access, map_error=error)
         return await fragment("_status_map.html", status=422, access=access, **context)
     context = await status_map_context(access, status_options=list(field.enum_options))
     return await fragment("_status_map.html", access=access, **context)
