@@ -73,6 +73,7 @@ async def pick_workspaces(slug: str) -> Response:
             "_asana_workspace.html",
             status=422,
             access=access,
+            asana=await config.asana_config(access.id),
             value=value,
             errors={"workspace_gid": error},
         )
@@ -97,6 +98,7 @@ async def pick_projects(slug: str) -> Response:
             "_asana_projects.html",
             status=422,
             access=access,
+            asana=await config.asana_config(access.id),
             selected=selected,
             errors={"asana_project_gids": error},
         )
@@ -118,6 +120,7 @@ async def pick_fields(slug: str) -> Response:
             "_asana_fields.html",
             status=422,
             access=access,
+            asana=await config.asana_config(access.id),
             values=values,
             errors={"fields": error},
         )
