@@ -205,9 +205,7 @@ async def test_an_htmx_request_with_an_expired_session_is_sent_to_login(visitor,
     assert response.headers["HX-Redirect"].startswith("/login?next=")
 
 
-async def test_a_form_posted_after_the_session_ended_goes_to_sign_in_and_back(
-    visitor, make_user
-):
+async def test_a_form_posted_after_the_session_ended_goes_to_sign_in_and_back(visitor, make_user):
     admin = await make_user(is_admin=True)
     browser = visitor()
     await browser.login(admin.username, PASSWORD)

@@ -28,7 +28,8 @@ def _settings() -> Settings:
 
 async def _health(access: ProjectAccess, **context) -> Response:
     view = await overview(access.id, _settings().public_url, dt.datetime.now(dt.UTC))
-    return await fragment("_webhook_health.html", access=access, view=view, **context)
+    asana = await project_config.asana_config(access.id)
+    return await fragment("_webhook_health.html", access=access, view=view, asana=asana, **context)
 
 
 async def _done(access: ProjectAccess, message: str, template: str, **context) -> Response:
@@ -36,7 +37,12 @@ async def _done(access: ProjectAccess, message: str, template: str, **context) -
         await notice(message, "error" if context.get("error") else "ok")
         return redirect(f"/p/{access.slug}/webhooks", 303)
     view = await overview(access.id, _settings().public_url, dt.datetime.now(dt.UTC))
-    defaults = {"asana_results": None, "github_checks": None, "error": None}
+    defaults = {
+        "asana_results": None,
+        "github_checks": None,
+        "error": None,
+        "asana": await project_config.asana_config(access.id),
+    }
     # An error is said once, in the region; toasts are for success.
     toast = None if context.get("error") else message
     return await fragment(
