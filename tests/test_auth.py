@@ -231,6 +231,25 @@ async def test_a_form_posted_after_the_session_ended_goes_to_sign_in_and_back(vi
     assert "stale form token" not in login.text
 
 
+async def test_a_stale_token_with_a_live_session_reloads_the_page_it_came_from(visitor, make_user):
+    admin = await make_user(is_admin=True)
+    browser = visitor()
+    await browser.login(admin.username, PASSWORD)
+    response = await browser.post(
+        "/partials/projects",
+        {"slug": "stale", "name": "Stale"},
+        csrf=False,
+        htmx=True,
+        headers={"X-CSRF-Token": "from-an-old-page", "HX-Current-URL": "http://localhost/app"},
+    )
+    assert response.status == 409 and response.headers["HX-Redirect"] == "/app"
+    assert await Project.count() == 0
+    page = await browser.get("/app")
+    assert page.texts(".flash") == [
+        "This page was out of date, so nothing was saved. It has been reloaded: try again."
+    ]
+
+
 async def test_repeated_failures_throttle_the_account_but_only_briefly(visitor, make_user):
     user = await make_user()
     browser = visitor()
