@@ -73,7 +73,18 @@
     if (control && !xhr.getResponseHeader("HX-Redirect")) setBusy(control, false);
     if (!xhr || !xhr.getResponseHeader("HX-Redirect")) navigating(false);
   });
-  document.addEventListener("htmx:historyRestore", function () { navigating(false); });
+  // The page kept for the back button must not come back busy, or with a menu open.
+  function settleAll(root) {
+    root.querySelectorAll("[aria-busy=true]").forEach(function (control) { setBusy(control, false); });
+    root.querySelectorAll("details.menu[open]").forEach(function (menu) { menu.removeAttribute("open"); });
+  }
+  document.addEventListener("htmx:beforeHistorySave", function (event) {
+    settleAll(event.detail.historyElt || document.body);
+  });
+  document.addEventListener("htmx:historyRestore", function () {
+    navigating(false);
+    settleAll(document.body);
+  });
 
   // Plain forms (sign-in, set-up) follow the same convention until the next page arrives.
   document.addEventListener("submit", function (event) {

@@ -70,6 +70,10 @@ async def configured(sandbox, settings, make_user, make_project):
         project.id, {"role": "Owner", "name": "Grace Hopper", "handle": "grace@example.com"}
     )
     invite = await members.create_invite(project.id, Role.EDITOR, owner.id)
+    viewer = await make_user("vera")
+    await members.accept_as_existing_user(
+        await members.create_invite(project.id, Role.VIEWER, owner.id), viewer.id
+    )
     await engine.close_pool()
     return {"seed": seed, "invite": invite}
 
@@ -85,9 +89,10 @@ async def _server(database_url, tmp_path, sandbox):
         yield server
 
 
-async def _sign_in(page: Page, next_path: str = "") -> None:
+async def _sign_in(page: Page, next_path: str = "", username: str = "ada") -> None:
     await page.goto(f"/login?next={next_path}" if next_path else "/login")
-    await page.get_by_label("Username").fill("ada")
+    await _fits(page, "sign-in")
+    await page.get_by_label("Username").fill(username)
     await page.get_by_label("Password").fill(PASSWORD)
     await page.get_by_role("button", name="Sign in").click()
 
@@ -208,6 +213,26 @@ async def test_no_page_and_no_picker_scrolls_sideways_on_a_phone(
         await context.close()
 
 
+async def test_a_viewer_on_a_phone_reads_names_and_nothing_scrolls_sideways(
+    configured, database_url, tmp_path, sandbox, browser
+):
+    seed = configured["seed"]
+    async with _server(database_url, tmp_path, sandbox) as server:
+        context, page, console = await new_page(browser, server.url, PHONE, color_scheme="dark")
+        await _sign_in(page, "/p/payments/settings", username="vera")
+        await expect(page).to_have_url(f"{server.url}/p/payments/settings")
+        await _fits(page, "settings, read-only")
+        facts = page.locator("#asana dl.facts")
+        await expect(facts.locator(".named .name").first).to_have_text("Sandbox workspace")
+        await expect(facts.locator(".named .gid").first).to_have_text(seed.workspace_gid)
+        for path in ("/p/payments/webhooks", "/p/payments/knowledge", "/p/payments/members"):
+            await page.goto(path)
+            await _fits(page, f"{path}, read-only")
+        await shot(page, "phone-dark-viewer-members")
+        console.assert_clean()
+        await context.close()
+
+
 async def test_every_page_fits_a_desktop_too(configured, database_url, tmp_path, sandbox, browser):
     async with _server(database_url, tmp_path, sandbox) as server:
         for scheme in ("light", "dark"):
@@ -288,6 +313,12 @@ async def test_every_action_disables_its_control_and_spins_until_the_answer(
             await expect(page.locator("html")).to_have_class(re.compile("is-navigating"))
         await expect(page).to_have_url(f"{server.url}/p/payments/webhooks")
         await expect(page.locator("html")).not_to_have_class(re.compile("is-navigating"))
+        # Back: the page comes back as it was left, nothing busy, no menu open.
+        await page.go_back()
+        await expect(page).to_have_url(f"{server.url}/p/payments/settings")
+        await expect(page.locator("h1")).to_have_text("Settings")
+        await expect(page.locator("[aria-busy=true]")).to_have_count(0)
+        await expect(page.locator("details.menu[open]")).to_have_count(0)
 
         # Plain markup check: no page names hx-indicator or hx-disabled-elt any more (the
         # convention lives in app.js), so no selector can match nothing.
