@@ -35,6 +35,13 @@ async def test_the_first_admin_is_created_with_the_init_token_and_signed_in(visi
     assert admin == {"username": "ada", "is_admin": True}
 
 
+async def test_setup_says_where_the_token_comes_from(visitor):
+    page = await visitor().get("/setup")
+    hint = page.texts("#h-token")[0]
+    assert "printed on the console by “autoflow run”" in hint.lower()
+    assert "INIT_ADMIN_TOKEN" in hint
+
+
 async def test_the_init_token_works_only_once(visitor):
     first = visitor()
     await first.get("/setup")
