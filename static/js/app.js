@@ -143,6 +143,12 @@
   // sentence; the status is the detail.
   document.addEventListener("htmx:responseError", function (event) {
     var xhr = event.detail.xhr;
+    var config = event.detail.requestConfig || {};
+    if (event.detail.boosted && config.verb === "get") {
+      // Moving to another page: let the browser load it and show the server's error page.
+      window.location.assign(event.detail.pathInfo.requestPath);
+      return;
+    }
     var message = (xhr.responseText || "").trim().slice(0, 300) || "The request failed.";
     sayInline(event.detail.elt, xhr.autoflowControl, message, "HTTP " + xhr.status + " from " + (event.detail.pathInfo.requestPath || ""));
   });

@@ -417,6 +417,24 @@ async def test_an_error_is_said_once_in_plain_words_with_the_detail_one_click_aw
         )
         await expect(page.locator(".toast")).to_have_count(0)
         await expect(page.locator("#contacts").get_by_role("button", name="Delete")).to_be_enabled()
+
+        # Moving to a page that fails shows the server's error page, not a half-swapped one.
+        await page.evaluate(
+            """() => {
+                const link = document.createElement("a");
+                link.href = "/p/nowhere"; link.id = "gone"; link.textContent = "Gone";
+                document.querySelector("main").append(link);
+                htmx.process(link);
+            }"""
+        )
+        await page.locator("#gone").click()
+        await expect(page).to_have_url(f"{server.url}/p/nowhere")
+        await expect(page.locator("h1")).to_have_text("Not found")
+        # Only the failed answers themselves were logged (htmx reports each one it does not
+        # swap); nothing else went wrong on the page.
+        assert all(e.startswith("Response Status Error Code 404") for e in console.errors), (
+            console.errors
+        )
         await context.close()
 
 
