@@ -44,4 +44,6 @@ def refused(errors: dict[str, str], rename: dict[str, str] | None = None) -> Api
 
 
 def upstream(problem: ConnectionProblem) -> ApiProblem:
-    return ApiProblem(502, str(problem))
+    """The service could not be asked: our sentence, then the service's own answer."""
+    detail = getattr(problem, "detail", None)
+    return ApiProblem(502, f"{problem} ({detail})" if detail else str(problem))
