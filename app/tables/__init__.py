@@ -12,12 +12,14 @@ from app.tables.project_config import (
 )
 from app.tables.projects import Invite, Project, ProjectMembership
 from app.tables.secrets import ProjectSecret
+from app.tables.tasks import CiRun, Task, TaskEffect, TaskEvent, TaskSpec
 from app.tables.webhooks import AsanaWebhook, WebhookDelivery, WebhookRejection
 
 ALL_TABLES = (User, Session, Invite, LoginThrottle, Project, ProjectMembership, ProjectSecret)
 ALL_TABLES += (AsanaFieldConfig, ProjectAsanaProject, AsanaStatusMap, ProjectGithubRepo)
 ALL_TABLES += (AsanaRepoMap, IntegrationCheck, ProjectLink, ProjectContact, ProjectKnowledgeNote)
 ALL_TABLES += (WebhookDelivery, WebhookRejection, AsanaWebhook)
+ALL_TABLES += (Task, TaskSpec, TaskEvent, TaskEffect, CiRun)
 
 __all__ = [
     "ALL_TABLES",
@@ -31,12 +33,17 @@ __all__ = [
     "ProjectKnowledgeNote",
     "ProjectLink",
     "AsanaWebhook",
+    "CiRun",
     "Invite",
     "LoginThrottle",
     "Project",
     "ProjectMembership",
     "ProjectSecret",
     "Session",
+    "Task",
+    "TaskEffect",
+    "TaskEvent",
+    "TaskSpec",
     "User",
     "WebhookDelivery",
     "WebhookRejection",
