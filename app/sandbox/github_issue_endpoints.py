@@ -36,6 +36,24 @@ class IssueEndpoints(GitHubApi):
         # Reference: https://docs.github.com/en/rest/repos/repos#get-a-repository
         return json_response(store.repo_json(self._repo(request), self._url()))
 
+    async def list_issues(self, request: web.Request) -> web.Response:
+        # Reference: https://docs.github.com/en/rest/issues/issues#list-repository-issues
+        # Newest first; `state` open (the default), closed or all; `creator` a login; `since`
+        # keeps issues updated at or after it. (Pull requests, which GitHub also lists here,
+        # are kept apart in this sandbox and left out.)
+        repo = self._repo(request)
+        state = request.query.get("state", "open")
+        creator = request.query.get("creator")
+        since = request.query.get("since")
+        issues = [
+            issue
+            for issue in sorted(repo.issues.values(), key=lambda i: i.number, reverse=True)
+            if (state == "all" or issue.state == state)
+            and (creator is None or issue.author.login.lower() == creator.lower())
+            and (since is None or store.github_time(issue.updated_at) >= since)
+        ]
+        return self._paginate(request, [store.issue_json(i, repo, self._url()) for i in issues])
+
     async def create_issue(self, request: web.Request) -> web.Response:
         # Reference: https://docs.github.com/en/rest/issues/issues#create-an-issue
         repo = self._repo(request)

@@ -72,6 +72,7 @@ class GitHubSandbox(IssueEndpoints, PullEndpoints, HookEndpoints):
         routes = [
             ("GET", "/user", self.get_user),
             ("GET", repo, self.get_repo),
+            ("GET", f"{repo}/issues", self.list_issues),
             ("POST", f"{repo}/issues", self.create_issue),
             ("GET", f"{repo}/issues/{{number}}", self.get_issue),
             ("PATCH", f"{repo}/issues/{{number}}", self.update_issue),
