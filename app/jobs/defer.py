@@ -13,11 +13,14 @@ job modules.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.db.engine import fetch
+import asyncpg
+
+from app.db.engine import DB, fetch
 
 QUEUE = "default"
 
@@ -74,6 +77,26 @@ async def defer(*jobs: Job) -> list[int]:
         ),
     )
     return [row["job_id"] for row in rows]
+
+
+async def defer_unless_queued(job: Job) -> bool:
+    """Defer a job with a queueing lock unless one holding that lock still waits; False when
+    one does. Needs a transaction: a concurrent defer that wins the race is absorbed by a
+    savepoint instead of failing the caller's transaction."""
+    transaction = DB.current_transaction.get()
+    if transaction is None or job.queueing_lock is None:
+        raise RuntimeError("defer_unless_queued needs a transaction and a queueing lock")
+    waiting = await fetch(
+        "SELECT 1 FROM procrastinate_jobs WHERE queueing_lock = $1 AND status = 'todo'",
+        job.queueing_lock,
+    )
+    if waiting:
+        return False
+    with contextlib.suppress(asyncpg.UniqueViolationError):
+        async with transaction.connection.transaction():  # a savepoint
+            await defer(job)
+            return True
+    return False
 
 
 def defer_one_sql(task_name: str, args_sql: str, queueing_lock_sql: str = "NULL") -> str:

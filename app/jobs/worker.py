@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import aiohttp
 import procrastinate
 
 from app.db import engine
+from app.jobs.runtime import HTTP_SESSION
 from app.services.secrets import prepare_keyring
 from app.settings import Settings
 
@@ -23,12 +25,13 @@ async def run_worker(
     await engine.open_pool()
     try:
         await prepare_keyring(settings)
-        async with queue.open_async():
+        async with aiohttp.ClientSession() as session, queue.open_async():
             await queue.run_worker_async(
                 name=name,
                 concurrency=concurrency,
                 update_heartbeat_interval=settings.worker_heartbeat_seconds,
                 stalled_worker_timeout=settings.stalled_worker_seconds,
+                additional_context={HTTP_SESSION: session},
             )
     finally:
         await engine.close_pool()
