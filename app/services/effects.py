@@ -8,6 +8,7 @@ the record), so the next try looks for it before creating anything.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,7 @@ class EffectRow:
     status: str
     attempts: int
     result: dict[str, Any] | None
+    created_at: dt.datetime
 
     @property
     def may_have_happened(self) -> bool:
@@ -46,6 +48,7 @@ def _row(record: dict[str, Any]) -> EffectRow:
         status=record["status"],
         attempts=record["attempts"],
         result=json.loads(result) if isinstance(result, str) else result,
+        created_at=record["created_at"],
     )
 
 
