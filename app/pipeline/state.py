@@ -100,6 +100,8 @@ class TaskState:
     # Bumped whenever the CI verdict on the merge commit turns DEPLOYED or FAILED, so the
     # notifications of each verdict get their own idempotency keys.
     ci_round: int = 0
+    # The verdict the current round is about, as "<sha>:DEPLOYED" or "<sha>:FAILED".
+    ci_verdict: str = ""
     completed_by_us: bool = False
     asana_completed: bool = False
     paused: bool = False  # the paused label is on the issue (or planned to be)
@@ -109,7 +111,8 @@ class TaskState:
     # Idempotency keys of every notifying effect already planned: the core never plans a key
     # twice, so duplicated or replayed facts cannot give a second issue, comment or story.
     planned: tuple[str, ...] = ()
-    last_error: str = ""
+    last_error: str = ""  # the last permanent effect failure, until Retry or a success
+    last_error_key: str = ""
 
     @classmethod
     def new(cls, task_id: int, asana_gid: str) -> TaskState:
