@@ -18,12 +18,13 @@ from app.pipeline.effects import (
     PostAsanaStory,
     RemoveLabel,
     ReopenAsanaTask,
+    ReopenIssue,
     effect_marker,
 )
 from app.pipeline.events import EventType
 from app.pipeline.judge import hold, judge
 from app.pipeline.state import TaskState
-from app.pipeline.status import PipelineStatus
+from app.pipeline.status import AsanaStatus, PipelineStatus
 from app.pipeline.taskspec import (
     OPENCODE_COMMAND,
     TaskSpec,
@@ -39,7 +40,9 @@ def settle(draft: Draft) -> None:
     pause_or_resume(draft)
     if status is PipelineStatus.CANCELLED:
         close_cancelled_issue(draft)
-    elif status is None:
+    else:
+        reopen_uncancelled_issue(draft)
+    if status is None:
         advance(draft)
     set_status(draft)
 
@@ -76,7 +79,7 @@ def pause_or_resume(draft: Draft) -> None:
     if state.issue_number is None or state.repo is None:
         return
     paused_now = state.seen and not (state.auto_enabled and state.in_project)
-    if paused_now and not state.paused and state.asana_status.value != "CANCELLED":
+    if paused_now and not state.paused and state.asana_status is not AsanaStatus.CANCELLED:
         rnd = state.pause_round + 1
         draft.update(paused=True, pause_round=rnd)
         key = draft.key("label", "add", label, "r" + str(rnd))
@@ -104,6 +107,16 @@ def close_cancelled_issue(draft: Draft) -> None:
         return
     key = draft.key("close_issue", "r" + str(state.cancel_round))
     draft.plan(CloseIssue(key, state.repo, state.issue_number, "not_planned"))
+
+
+def reopen_uncancelled_issue(draft: Draft) -> None:
+    """Back from CANCELLED: reopen the issue only if it is closed because we closed it."""
+    state = draft.state
+    rnd = "r" + str(state.cancel_round)
+    if state.issue_state != "closed" or state.repo is None or state.issue_number is None:
+        return
+    if state.has_planned(draft.key("close_issue", rnd)):
+        draft.plan(ReopenIssue(draft.key("reopen_issue", rnd), state.repo, state.issue_number))
 
 
 def _bump_cancel_round(draft: Draft) -> TaskState:

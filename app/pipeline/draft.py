@@ -41,8 +41,8 @@ class Draft:
         self.events.append(TimelineEvent(source or self.source, event_type, ref, self.now))
 
     def plan(self, effect: Effect, *, remember: bool = True) -> bool:
-        """Plan an effect unless its key was planned before (for this task, ever). Rereads
-        pass remember=False: asking again later is allowed, only not twice in one decision."""
+        """Plan an effect unless its key was planned before (for this task, ever). With
+        remember=False the key is only kept out of this decision twice."""
         if self.state.has_planned(effect.key) or any(e.key == effect.key for e in self.effects):
             return False
         self.effects.append(effect)

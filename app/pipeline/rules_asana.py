@@ -11,6 +11,11 @@ from app.pipeline.taskspec import TaskSpec, spec_changed
 
 def on_asana_snapshot(draft: Draft, snap: AsanaTaskSnapshot) -> None:
     state, rules = draft.state, draft.rules
+    if snap.gid != state.asana_gid:
+        draft.event(
+            EventType.ERROR, reason=f"a snapshot of task {snap.gid} was given to {state.asana_gid}"
+        )
+        return
     if snap.delivery_id:
         draft.event(EventType.ASANA_WEBHOOK_RECEIVED, delivery_id=snap.delivery_id, task=snap.gid)
     first = not state.seen

@@ -104,8 +104,7 @@ def on_issue_comment(draft: Draft, fact: IssueCommentFact) -> None:
         draft.plan(
             RereadPullRequest(
                 draft.key("reread_pr", number, "comment", fact.comment_id), fact.repo, number
-            ),
-            remember=False,
+            )
         )
 
 
@@ -142,17 +141,23 @@ def on_pull_request(draft: Draft, fact: PullRequestFact) -> None:
     if existing is not None and not refers and not forced and fact.action == "edited":
         if new_state == "open":
             new_state = "unlinked"  # the closing reference was edited away
+    merge_sha, merged_at = None, None
     if new_state == "merged":
-        if not _ours(state, fact.repo) or not fact.merge_commit_sha:
+        # The merge commit comes with the fact that says "merged"; a late, older fact about
+        # the same PR keeps what we know.
+        source = fact if fact.merged or existing is None else existing
+        merge_sha = fact.merge_commit_sha if source is fact else existing.merge_sha
+        merged_at = fact.merged_at if source is fact else existing.merged_at
+        if not merge_sha:
             return
     pr = LinkedPr(
         number=fact.number,
         url=fact.url or (existing.url if existing else ""),
         state=new_state,
         head_sha=fact.head_sha or (existing.head_sha if existing else ""),
-        merge_sha=fact.merge_commit_sha if new_state == "merged" else None,
-        merged_at=fact.merged_at if new_state == "merged" else None,
-        forced=forced,
+        merge_sha=merge_sha,
+        merged_at=merged_at,
+        forced=forced or (existing.forced if existing else False),
     )
     if existing == pr:
         return
@@ -201,10 +206,7 @@ def follow_pull_request(draft: Draft) -> None:
     if sha and sha != state.merge_sha:
         # Runs seen before the merge are joined now; anything not on the merge commit goes.
         draft.update(ci=tuple(r for r in state.ci if r.head_sha == sha))
-        draft.plan(
-            RereadWorkflowRuns(draft.key("reread_runs", sha), state.repo or "", sha),
-            remember=False,
-        )
+        draft.plan(RereadWorkflowRuns(draft.key("reread_runs", sha), state.repo or "", sha))
 
 
 # -- CI ------------------------------------------------------------------------------------

@@ -28,6 +28,10 @@ MAX_NOTE = 5_000  # characters of a note copied to Asana
 
 
 def on_user_action(draft: Draft, action: UserAction) -> None:
+    seen_key = draft.key("action", action.action_id)
+    if draft.state.has_planned(seen_key):
+        return  # the same request twice (a double submit, a client retry)
+    draft.update(planned=tuple(sorted({*draft.state.planned, seen_key})))
     draft.event(
         EventType.MANUAL_ACTION,
         action=action.kind.value,
@@ -64,16 +68,13 @@ def retry(draft: Draft, action: UserAction) -> None:
 def resync(draft: Draft, action: UserAction) -> None:
     """Re-read the task (and its PR and the merge commit's runs): the answers are facts."""
     state = draft.state
-    draft.plan(
-        RereadAsanaTask(draft.key("reread_asana", action.action_id), state.asana_gid),
-        remember=False,
-    )
+    draft.plan(RereadAsanaTask(draft.key("reread_asana", action.action_id), state.asana_gid))
     if state.repo and state.pr_number is not None:
         key = draft.key("reread_pr", state.pr_number, action.action_id)
-        draft.plan(RereadPullRequest(key, state.repo, state.pr_number), remember=False)
+        draft.plan(RereadPullRequest(key, state.repo, state.pr_number))
     if state.repo and state.merge_sha:
         key = draft.key("reread_runs", state.merge_sha, action.action_id)
-        draft.plan(RereadWorkflowRuns(key, state.repo, state.merge_sha), remember=False)
+        draft.plan(RereadWorkflowRuns(key, state.repo, state.merge_sha))
 
 
 def change_repo(draft: Draft, action: UserAction) -> None:
@@ -103,7 +104,7 @@ def force_link_pr(draft: Draft, action: UserAction) -> None:
     if number not in state.forced_prs:
         draft.update(forced_prs=tuple(sorted((*state.forced_prs, number))))
     key = draft.key("reread_pr", number, action.action_id)
-    draft.plan(RereadPullRequest(key, state.repo, number), remember=False)
+    draft.plan(RereadPullRequest(key, state.repo, number))
 
 
 def add_note(draft: Draft, action: UserAction) -> None:

@@ -15,6 +15,8 @@ from app.pipeline.status import AsanaStatus, PipelineStatus
 RED_CONCLUSIONS = frozenset({"failure", "timed_out", "cancelled", "startup_failure"})
 # Conclusions that neither pass nor fail the commit: a skipped or neutral workflow did not test it.
 NEUTRAL_CONCLUSIONS = frozenset({"skipped", "neutral"})
+# The order of a run's statuses before it completes (anything unknown counts as the first).
+_STAGES = {"requested": 1, "waiting": 2, "pending": 3, "queued": 4, "in_progress": 5}
 
 
 @dataclass(frozen=True)
@@ -45,12 +47,11 @@ class CiRun:
 
     def newer_than(self, other: CiRun) -> bool:
         """Whether this report supersedes `other` for the same workflow and sha: a later run or
-        attempt wins; within one attempt, completed beats in-progress (events can be reordered)."""
-        return (self.run_id, self.attempt, self.completed) > (
-            other.run_id,
-            other.attempt,
-            other.completed,
-        )
+        attempt wins; within one attempt, a later stage wins (events can be reordered)."""
+        return self._order() > other._order()
+
+    def _order(self) -> tuple[int, int, int]:
+        return (self.run_id, self.attempt, _STAGES.get(self.status, 0) if not self.completed else 9)
 
 
 @dataclass(frozen=True)

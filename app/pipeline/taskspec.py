@@ -101,7 +101,10 @@ def neutralise_title(text: str) -> str:
     closing references with look-alike characters instead, on one line."""
     text = " ".join(_CONTROL_RE.sub("", text).split())
     text = _COMMAND_RE.sub("\u2215", text)  # DIVISION SLASH
-    text = CLOSING_RE.sub(lambda m: m.group(0).replace("#", "\uff03"), text)  # FULLWIDTH #
+    # FULLWIDTH NUMBER SIGN for `#N`, RATIO for the colon of an issue URL.
+    text = CLOSING_RE.sub(
+        lambda m: m.group(0).replace("#", "\uff03").replace(":/", "\u2236/"), text
+    )
     text = text.replace("<!--", "<!\u2010-")
     return text or "Untitled task"
 
