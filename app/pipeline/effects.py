@@ -4,7 +4,8 @@
 
 The shell stores one outbox row per key (a unique constraint), so planning the same key twice is
 harmless; the core also remembers what it planned (`TaskState.planned`) and never plans a key
-twice. Rereads are not remembered: asking again is how "Re-sync" works.
+twice. A reread's key names what asked for it (a user action id, a comment id, a merge sha), so
+asking again later is a new key.
 """
 
 from __future__ import annotations

@@ -15,6 +15,8 @@ from app.pipeline.status import AsanaStatus, PipelineStatus
 RED_CONCLUSIONS = frozenset({"failure", "timed_out", "cancelled", "startup_failure"})
 # Conclusions that neither pass nor fail the commit: a skipped or neutral workflow did not test it.
 NEUTRAL_CONCLUSIONS = frozenset({"skipped", "neutral"})
+# The order of a run's statuses before it completes (anything unknown counts as the first).
+_STAGES = {"requested": 1, "waiting": 2, "pending": 3, "queued": 4, "in_progress": 5}
 
 
 @dataclass(frozen=True)
@@ -45,12 +47,11 @@ class CiRun:
 
     def newer_than(self, other: CiRun) -> bool:
         """Whether this report supersedes `other` for the same workflow and sha: a later run or
-        attempt wins; within one attempt, completed beats in-progress (events can be reordered)."""
-        return (self.run_id, self.attempt, self.completed) > (
-            other.run_id,
-            other.attempt,
-            other.completed,
-        )
+        attempt wins; within one attempt, a later stage wins (events can be reordered)."""
+        return self._order() > other._order()
+
+    def _order(self) -> tuple[int, int, int]:
+        return (self.run_id, self.attempt, _STAGES.get(self.status, 0) if not self.completed else 9)
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,8 @@ class TaskState:
     # Bumped whenever the CI verdict on the merge commit turns DEPLOYED or FAILED, so the
     # notifications of each verdict get their own idempotency keys.
     ci_round: int = 0
+    # The verdict the current round is about, as "<sha>:DEPLOYED" or "<sha>:FAILED".
+    ci_verdict: str = ""
     completed_by_us: bool = False
     asana_completed: bool = False
     paused: bool = False  # the paused label is on the issue (or planned to be)
@@ -109,7 +112,8 @@ class TaskState:
     # Idempotency keys of every notifying effect already planned: the core never plans a key
     # twice, so duplicated or replayed facts cannot give a second issue, comment or story.
     planned: tuple[str, ...] = ()
-    last_error: str = ""
+    last_error: str = ""  # the last permanent effect failure, until Retry or a success
+    last_error_key: str = ""
 
     @classmethod
     def new(cls, task_id: int, asana_gid: str) -> TaskState:
