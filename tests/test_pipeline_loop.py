@@ -35,12 +35,12 @@ async def test_a_task_with_autotask_on_travels_to_deployed_and_is_completed_in_a
         sandbox.github.agent.complete_runs(loop.repo, sha, {"CI": "success"})
         row = await loop.until_status(gid, "DEPLOYED")
 
-        async def completed() -> bool:
-            return loop.asana_task(gid).completed
+        async def completed_by_us() -> bool:
+            row = await loop.task_row(gid)
+            return loop.asana_task(gid).completed and row["completed_by_us"]
 
-        await until(completed, "the Asana task to be completed")
+        await until(completed_by_us, "the Asana task to be completed, by us")
         row = await loop.task_row(gid)
-        assert row["completed_by_us"] is True
         events = await loop.events(row["id"])
         assert {"github.issue_created", "github.pr_linked", "github.pr_merged"} <= set(events)
         assert len(loop.issues_of(row["id"])) == 1
@@ -58,10 +58,11 @@ async def test_red_ci_comments_and_reopens_only_a_completion_we_made(
         [run] = sandbox.github.agent.complete_runs(loop.repo, sha, {"CI": "success"})
         await loop.until_status(gid, "DEPLOYED")
 
-        async def completed() -> bool:
-            return loop.asana_task(gid).completed
+        async def completed_by_us() -> bool:
+            row = await loop.task_row(gid)
+            return loop.asana_task(gid).completed and row["completed_by_us"]
 
-        await until(completed, "the Asana task to be completed")
+        await until(completed_by_us, "the Asana task to be completed, by us")
 
         # A re-run of the same workflow fails: the latest attempt decides.
         sandbox.github.agent.rerun(loop.repo, run.id, "failure")
