@@ -222,8 +222,8 @@ def _capped(runs: tuple[CiRun, ...], merge_sha: str | None) -> tuple[CiRun, ...]
 
 def on_workflow_run(draft: Draft, fact: WorkflowRunFact) -> None:
     state = draft.state
-    if not _ours(state, fact.repo):
-        return
+    if state.repo is not None and not _ours(state, fact.repo):
+        return  # with no repo yet, keep it: a run on the future merge commit must not be lost
     # Every commit's runs are kept (their latest attempt), not only the merge commit's: the
     # merge we follow can change (a later merge of another linked PR), and keeping them all
     # makes the outcome independent of the order facts arrive in. Only the merge commit's
