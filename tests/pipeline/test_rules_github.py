@@ -3,6 +3,8 @@ strict PR linking; the PR that merges; CI on the merge commit."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from app.pipeline import PipelineStatus
@@ -245,3 +247,30 @@ def test_green_after_red_completes_again_with_new_keys():
 def test_a_duplicate_run_event_changes_nothing():
     result = happy_until_merge().then(run(1), run(1))
     assert result.last.effects == () and result.last.events == ()
+
+
+def test_a_fix_pr_merged_after_red_ci_is_followed_and_deploys():
+    fix_sha = "d" * 40
+    result = happy_until_merge().then(run(1, conclusion="failure"))
+    assert result.state.status is S.FAILED
+    result.then(
+        pr(41, body="Fixes #12"), pr(41, action="closed", merged=True, sha=fix_sha, merged_minute=9)
+    )
+    assert result.state.pr_number == 41 and result.state.status is S.WAITING_CI
+    result.then(run(1, sha=fix_sha, run_id=2001))
+    assert result.state.status is S.DEPLOYED and result.state.merge_sha == fix_sha
+
+
+def test_an_import_of_a_known_task_keeps_its_links():
+    result = happy_until_merge().then(run(1))
+    before = result.state
+    result.then(replace(snapshot(notes="edited in Asana"), imported=True))
+    after = result.state
+    assert (after.issue_number, after.pr_number, after.merge_sha, after.status) == (
+        before.issue_number,
+        before.pr_number,
+        before.merge_sha,
+        before.status,
+    )
+    seen = [e for e in result.last.events if e.event_type.value == "task.created_or_seen"]
+    assert seen[0].ref["imported"] is True and "taskspec" in seen[0].ref["changed"]
