@@ -28,6 +28,7 @@ from app.pipeline.status import AsanaStatus, PipelineStatus
 from app.pipeline.taskspec import (
     OPENCODE_COMMAND,
     TaskSpec,
+    agent_safe,
     issue_body,
     issue_title,
     task_marker,
@@ -61,6 +62,8 @@ def set_status(draft: Draft) -> None:
 def _comment(draft: Draft, key: str, body: str, purpose: str) -> None:
     state = draft.state
     assert state.repo is not None and state.issue_number is not None
+    if purpose != "opencode":
+        body = agent_safe(body)
     text = f"{body}\n\n{effect_marker(key)}"
     draft.plan(CommentOnIssue(key, state.repo, state.issue_number, text, purpose))
 

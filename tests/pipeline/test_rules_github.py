@@ -14,6 +14,7 @@ from tests.pipeline.cast import (
     OTHER_REPO,
     PR_HEAD,
     REPO,
+    RULES,
     SHA,
     done,
     happy_until_merge,
@@ -274,3 +275,20 @@ def test_an_import_of_a_known_task_keeps_its_links():
     )
     seen = [e for e in result.last.events if e.event_type.value == "task.created_or_seen"]
     assert seen[0].ref["imported"] is True and "taskspec" in seen[0].ref["changed"]
+
+
+def test_our_other_comments_never_carry_the_agents_trigger():
+    ocean = "acme/ocean"
+    rules = replace(RULES, repos=(*RULES.repos, ocean), default_repo=ocean)
+    result = play(snapshot(repo=None), issue_created(repo=ocean), rules=rules)
+    result.then(
+        pr(repo=ocean),
+        pr(repo=ocean, action="closed", merged=True),
+        run(1, conclusion="failure", repo=ocean),
+        rules=rules,
+    )
+    comments = [e for e in result.effects if e.kind == "comment_on_issue"]
+    assert [c.purpose for c in comments] == ["opencode", "ci_failed"]
+    failed = comments[1].body
+    assert "/oc" not in failed.lower()
+    assert "https://github.com/acme/%6Fcean/actions/runs/1001/attempts/1" in failed
