@@ -104,7 +104,8 @@ def on_issue_comment(draft: Draft, fact: IssueCommentFact) -> None:
         draft.plan(
             RereadPullRequest(
                 draft.key("reread_pr", number, "comment", fact.comment_id), fact.repo, number
-            )
+            ),
+            why=f"the agent reported PR #{number}",
         )
 
 
@@ -205,7 +206,10 @@ def follow_pull_request(draft: Draft) -> None:
     draft.update(pr_number=pr.number if pr else None, pr_url=pr.url if pr else None, merge_sha=sha)
     if sha and sha != state.merge_sha:
         # Runs seen before the merge are joined by the verdict now; ask for any we missed.
-        draft.plan(RereadWorkflowRuns(draft.key("reread_runs", sha), state.repo or "", sha))
+        draft.plan(
+            RereadWorkflowRuns(draft.key("reread_runs", sha), state.repo or "", sha),
+            why=f"merged as {sha[:7]}: join the runs already there",
+        )
 
 
 # -- CI ------------------------------------------------------------------------------------

@@ -78,3 +78,9 @@ def test_the_state_round_trips_through_json():
 def test_effects_round_trip_through_json():
     for effect in full_story().effects:
         assert effect_from_json(json.loads(json.dumps(effect.to_json()))) == effect
+
+
+def test_every_planned_effect_says_why():
+    for event in full_story().events:
+        if event.event_type.value == "effect.planned":
+            assert event.ref.get("reason"), event.ref
