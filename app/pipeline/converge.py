@@ -43,7 +43,9 @@ def settle(draft: Draft) -> None:
         close_cancelled_issue(draft)
     else:
         reopen_uncancelled_issue(draft)
-    if status is None:
+    if status is None and draft.state.seen:
+        # Before the first full read of the Asana task nothing is known about AutoTask, the
+        # repo or the status, so nothing may move yet.
         advance(draft)
     set_status(draft)
 

@@ -109,3 +109,9 @@ def test_done_comments_and_labels_land_on_the_timeline():
 def test_an_opened_pr_before_any_issue_is_ignored():
     result = play(snapshot(), pr())
     assert result.state.linked_prs == () and result.state.status is S.TASKSPEC_CREATED
+
+
+def test_nothing_moves_before_the_first_read_of_the_asana_task():
+    result = play(act(K.CHANGE_REPO, repo="acme/web"), act(K.RETRY, action_id="a2"))
+    assert [e.kind for e in result.effects] == ["reread_asana_task"]
+    assert result.state.status is S.RECEIVED
