@@ -19,11 +19,14 @@ from dataclasses import dataclass
 import aiohttp
 
 from app.auth.passwords import hash_password
+from app.jobs import defer
+from app.jobs.hooks import hooks_job
+from app.pipeline.status import AsanaStatus
 from app.sandbox.cli import describe_lines
 from app.sandbox.runner import ASANA_TOKEN, GITHUB_TOKEN, Sandbox, Seed
 from app.services import connections
 from app.services import project_config_writes as config_writes
-from app.services.project_config import PipelineStatus, StatusMapping
+from app.services.project_config import StatusMapping
 from app.services.project_config_input import AsanaInput
 from app.services.projects import create_project, get_by_slug
 from app.services.secrets import prepare_keyring, write_secret
@@ -35,7 +38,7 @@ DEMO_SLUG = "demo"
 DEMO_NAME = "Auto-Flow Demo"
 # The sandbox seeds one repository; a project needs at least three.
 EXTRA_REPOS = ("sandbox-org/api", "sandbox-org/web")
-STATUS_MEANINGS = {"Failed": PipelineStatus.BLOCKED}
+STATUS_MEANINGS = {"Failed": AsanaStatus.BLOCKED}
 
 
 @dataclass(frozen=True)
@@ -111,11 +114,22 @@ async def setup_demo(settings: Settings, seed: Seed) -> DemoLogin:
         await config_writes.save_status_map(
             project_id,
             [
-                StatusMapping(o.gid, o.name, STATUS_MEANINGS.get(o.name, PipelineStatus.ACTIVE))
+                StatusMapping(o.gid, o.name, STATUS_MEANINGS.get(o.name, AsanaStatus.ACTIVE))
                 for o in status_field.enum_options
             ],
         )
     return DemoLogin(DEMO_USER, password, DEMO_SLUG)
+
+
+async def start_demo(settings: Settings, seed: Seed) -> DemoLogin:
+    """`setup_demo`, then queue the set-up of the project's webhooks: it needs our web process
+    up (Asana's handshake calls it back while the create call waits), so a worker does it once
+    the web answers, then imports the project's recent tasks."""
+    login = await setup_demo(settings, seed)
+    project = await get_by_slug(login.slug)
+    assert project is not None
+    await defer.defer(hooks_job(project["id"]))
+    return login
 
 
 class SandboxThread:

@@ -18,6 +18,8 @@ import procrastinate
 from procrastinate.exceptions import AlreadyEnqueued
 
 from app.db.engine import DB
+from app.jobs import routing
+from app.jobs.defer import PROCESS_DELIVERY
 from app.jobs.retry import DEFAULT_RETRY, MAX_ATTEMPTS, is_retryable
 from app.jobs.runtime import worker_settings
 from app.services import deliveries
@@ -26,14 +28,17 @@ logger = logging.getLogger(__name__)
 
 blueprint = procrastinate.Blueprint()
 
-PROCESS_TASK = deliveries.PROCESS_TASK
+PROCESS_TASK = PROCESS_DELIVERY
 # Only deliveries at least this old are checked for a missing job.
 ORPHAN_AFTER = dt.timedelta(seconds=30)
 
-# What processing a delivery means, by (source, event). The pipeline registers its handlers
-# here; until then a delivery is recorded and marked processed with what was seen.
+# What processing a delivery means, by (source, event). A handler runs inside the claim
+# transaction: it only turns the delivery into a fact and queues `advance_task` for its task
+# (app/jobs/routing.py), with no outbound HTTP while the delivery's row is locked. Any other
+# delivery is recorded and marked processed with what was seen.
 Handler = Callable[[dict[str, Any]], Awaitable[str]]
 HANDLERS: dict[tuple[str, str], Handler] = {}
+routing.register(HANDLERS)
 
 
 async def _record_only(delivery: dict[str, Any]) -> str:

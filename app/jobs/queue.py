@@ -10,7 +10,7 @@ import procrastinate
 
 from app.db import engine
 from app.db.engine import database_dsn
-from app.jobs import ingest, maintenance
+from app.jobs import hooks, imports, ingest, maintenance, pipeline
 from app.settings import Settings
 
 
@@ -18,6 +18,9 @@ def build(dsn: str) -> procrastinate.App:
     queue = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=dsn))
     queue.add_tasks_from(maintenance.blueprint, namespace="maintenance")
     queue.add_tasks_from(ingest.blueprint, namespace="ingest")
+    queue.add_tasks_from(pipeline.blueprint, namespace="pipeline")
+    queue.add_tasks_from(imports.blueprint, namespace="pipeline")
+    queue.add_tasks_from(hooks.blueprint, namespace="pipeline")
     return queue
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.db.engine import fetch
+from app.jobs.defer import PROCESS_DELIVERY, defer_one_sql
 from app.tables import AsanaWebhook, WebhookDelivery, WebhookRejection
 
 HEALTH_WINDOW = dt.timedelta(hours=24)
@@ -67,8 +68,7 @@ class NewDelivery:
     outcome: str | None = None
 
 
-PROCESS_TASK = "ingest:process_delivery"
-QUEUE = "default"
+PROCESS_TASK = PROCESS_DELIVERY
 
 _INSERT = """
     INSERT INTO webhook_deliveries
@@ -81,17 +81,17 @@ _INSERT = """
 """
 
 # One statement, one round trip: the delivery row and, when it is to be processed, its job
-# (through Procrastinate's own SQL entry point, the function its `defer` calls) commit together
-# or not at all. A duplicate inserts nothing and defers nothing.
+# (see app/jobs/defer.py) commit together or not at all. A duplicate inserts nothing and defers
+# nothing.
+_DEFER_PROCESSING = defer_one_sql(
+    PROCESS_DELIVERY,
+    args_sql="jsonb_build_object('delivery_id', delivery.id)",
+    queueing_lock_sql="'delivery:' || delivery.id",
+)
 RECORD_AND_ENQUEUE = f"""
 WITH delivery AS ({_INSERT})
 SELECT delivery.id,
-       CASE WHEN delivery.status = 'pending' THEN
-           (procrastinate_defer_jobs_v1(ARRAY[ROW(
-               '{QUEUE}', '{PROCESS_TASK}', 0, NULL, 'delivery:' || delivery.id,
-               jsonb_build_object('delivery_id', delivery.id), NULL
-           )::procrastinate_job_to_defer_v1]))[1]
-       END AS job_id
+       CASE WHEN delivery.status = 'pending' THEN {_DEFER_PROCESSING} END AS job_id
   FROM delivery
 """  # noqa: S608 - built from module constants only
 

@@ -14,6 +14,8 @@ import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from app.pipeline.rules_config import resolve_repo
+from app.pipeline.status import AsanaStatus
 from app.services.secrets import read_secret
 from app.tables import (
     AsanaFieldConfig,
@@ -36,14 +38,6 @@ SECRET_LABELS = {
     "github_token": "GitHub token",
     "github_webhook_secret": "GitHub webhook secret",
 }
-
-
-class PipelineStatus(StrEnum):
-    """What an option of the Asana Status field means to the pipeline."""
-
-    ACTIVE = "ACTIVE"
-    BLOCKED = "BLOCKED"
-    CANCELLED = "CANCELLED"
 
 
 class Service(StrEnum):
@@ -84,12 +78,12 @@ async def default_repo(project_id: int) -> str | None:
     return repos[0].full_name if repos and repos[0].is_default else None
 
 
-async def status_map(project_id: int) -> dict[str, PipelineStatus]:
+async def status_map(project_id: int) -> dict[str, AsanaStatus]:
     """Status option gid -> what it means. Options not listed mean ACTIVE."""
     rows = await AsanaStatusMap.select(AsanaStatusMap.option_gid, AsanaStatusMap.status).where(
         AsanaStatusMap.project == project_id
     )
-    return {row["option_gid"]: PipelineStatus(row["status"]) for row in rows}
+    return {row["option_gid"]: AsanaStatus(row["status"]) for row in rows}
 
 
 async def repo_for_option(project_id: int, option_gid: str, option_name: str) -> str | None:
@@ -98,16 +92,6 @@ async def repo_for_option(project_id: int, option_gid: str, option_name: str) ->
     repos = await github_repos(project_id)
     overrides = await repo_overrides(project_id)
     return resolve_repo(option_gid, option_name, repos, overrides)
-
-
-def resolve_repo(
-    option_gid: str, option_name: str, repos: list[str], overrides: dict[str, str]
-) -> str | None:
-    by_lower = {repo.lower(): repo for repo in repos}
-    override = overrides.get(option_gid)
-    if override is not None and override.lower() in by_lower:
-        return by_lower[override.lower()]
-    return by_lower.get(option_name.strip().lower())
 
 
 # -- reading the whole configuration ----------------------------------------------------------
@@ -147,7 +131,7 @@ class RepoEntry:
 class StatusMapping:
     option_gid: str
     option_name: str
-    status: PipelineStatus
+    status: AsanaStatus
 
 
 @dataclass(frozen=True)
@@ -202,7 +186,7 @@ async def status_mappings(project_id: int) -> list[StatusMapping]:
         .order_by(AsanaStatusMap.id)
     )
     return [
-        StatusMapping(r["option_gid"], r["option_name"], PipelineStatus(r["status"])) for r in rows
+        StatusMapping(r["option_gid"], r["option_name"], AsanaStatus(r["status"])) for r in rows
     ]
 
 

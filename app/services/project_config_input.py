@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from app.services.project_config import MAX_ASANA_PROJECTS, MAX_REPOS, PipelineStatus
+from app.pipeline.status import AsanaStatus
+from app.services.project_config import MAX_ASANA_PROJECTS, MAX_REPOS
 
 # Asana gids are decimal strings (64-bit ids today, longer ones announced: allow up to 32).
 # Reference: https://developers.asana.com/docs/object-hierarchy ("gid ... a string")
@@ -142,8 +143,8 @@ def parse_repos_input(rows: list[str], defaults: list[str]) -> ReposInput:
     return ReposInput(ordered, [v for _, v in typed])
 
 
-def parse_status(value: str) -> PipelineStatus | None:
+def parse_status(value: str) -> AsanaStatus | None:
     try:
-        return PipelineStatus(value)
+        return AsanaStatus(value)
     except ValueError:
         return None

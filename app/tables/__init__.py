@@ -13,6 +13,7 @@ from app.tables.project_config import (
 )
 from app.tables.projects import Invite, Project, ProjectMembership
 from app.tables.secrets import ProjectSecret
+from app.tables.tasks import CiRun, Task, TaskEffect, TaskEvent, TaskSpec
 from app.tables.webhooks import AsanaWebhook, WebhookDelivery, WebhookRejection
 
 ALL_TABLES = (User, Session, Invite, LoginThrottle, Project, ProjectMembership, ProjectSecret)
@@ -20,6 +21,7 @@ ALL_TABLES += (AsanaFieldConfig, ProjectAsanaProject, AsanaStatusMap, ProjectGit
 ALL_TABLES += (AsanaRepoMap, IntegrationCheck, ProjectLink, ProjectContact, ProjectKnowledgeNote)
 ALL_TABLES += (WebhookDelivery, WebhookRejection, AsanaWebhook)
 ALL_TABLES += (ApiToken,)
+ALL_TABLES += (Task, TaskSpec, TaskEvent, TaskEffect, CiRun)
 
 __all__ = [
     "ALL_TABLES",
@@ -34,12 +36,17 @@ __all__ = [
     "ProjectKnowledgeNote",
     "ProjectLink",
     "AsanaWebhook",
+    "CiRun",
     "Invite",
     "LoginThrottle",
     "Project",
     "ProjectMembership",
     "ProjectSecret",
     "Session",
+    "Task",
+    "TaskEffect",
+    "TaskEvent",
+    "TaskSpec",
     "User",
     "WebhookDelivery",
     "WebhookRejection",

@@ -7,6 +7,9 @@ import hashlib
 from typing import Any
 
 from app.integrations.asana.webhooks import AsanaEvent
+from app.pipeline.github_facts import created_pr_number
+from app.pipeline.links import pull_request_references
+from app.pipeline.taskspec import marker_task_id
 
 # Events the pipeline acts on; any other well-signed event is acknowledged and recorded as
 # ignored (GitHub sends many types, and an error answer would mark the hook as failing).
@@ -26,6 +29,21 @@ def _compact(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _closing_refs(payload: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The PR's closing references (keyword, repository, issue number), parsed from its title
+    and body by the pipeline's own strict parser; the text itself is not kept."""
+    repo = _pick(payload, "repository", "full_name")
+    pull = payload.get("pull_request")
+    if not repo or not isinstance(pull, dict):
+        return None
+    refs = pull_request_references(str(pull.get("title") or ""), str(pull.get("body") or ""), repo)
+    return [{"keyword": r.keyword, "repo": r.repo, "number": r.number} for r in refs]
+
+
 def github_summary(event: str, payload: dict[str, Any]) -> dict[str, Any]:
     """What we keep of a GitHub delivery, by event type."""
     common = {
@@ -43,6 +61,19 @@ def github_summary(event: str, payload: dict[str, Any]) -> dict[str, Any]:
             "comment_id": _pick(payload, "comment", "id"),
             "comment_url": _pick(payload, "comment", "html_url"),
             "label": _pick(payload, "label", "name"),
+            "labels": [
+                label.get("name")
+                for label in _pick(payload, "issue", "labels") or ()
+                if isinstance(label, dict)
+            ]
+            or None,
+            # Our hidden task marker and the agent's "Created PR #N", read by the pipeline's own
+            # parsers at receipt: only the numbers are kept, never the bodies.
+            "marker_task": marker_task_id(_text(_pick(payload, "issue", "body"))),
+            "comment_author": _pick(payload, "comment", "user", "login"),
+            "created_pr": created_pr_number(_text(_pick(payload, "comment", "body")))
+            if event == "issue_comment"
+            else None,
         }
     elif event == "pull_request":
         specific = {
@@ -54,6 +85,11 @@ def github_summary(event: str, payload: dict[str, Any]) -> dict[str, Any]:
             "head_sha": _pick(payload, "pull_request", "head", "sha"),
             "head_ref": _pick(payload, "pull_request", "head", "ref"),
             "base_ref": _pick(payload, "pull_request", "base", "ref"),
+            "merged_at": _pick(payload, "pull_request", "merged_at"),
+            "author": _pick(payload, "pull_request", "user", "login"),
+            "head_repo": _pick(payload, "pull_request", "head", "repo", "full_name"),
+            "base_repo": _pick(payload, "pull_request", "base", "repo", "full_name"),
+            "closes": _closing_refs(payload),
         }
     elif event == "workflow_run":
         specific = {
@@ -66,6 +102,15 @@ def github_summary(event: str, payload: dict[str, Any]) -> dict[str, Any]:
             "run_status": _pick(payload, "workflow_run", "status"),
             "conclusion": _pick(payload, "workflow_run", "conclusion"),
             "run_attempt": _pick(payload, "workflow_run", "run_attempt"),
+            "run_number": _pick(payload, "workflow_run", "run_number"),
+            "workflow_id": _pick(payload, "workflow_run", "workflow_id")
+            or _pick(payload, "workflow", "id"),
+            "pull_requests": [
+                pr.get("number")
+                for pr in _pick(payload, "workflow_run", "pull_requests") or ()
+                if isinstance(pr, dict)
+            ]
+            or None,
         }
     elif event == "ping":
         specific = {

@@ -200,6 +200,29 @@ class AsanaClient:
         )
         return [Task.from_json(record) for record in records]
 
+    async def list_project_tasks_page(
+        self, project_gid: str, since: datetime, *, offset: str | None = None
+    ) -> tuple[list[Task], str | None]:
+        """One page of a project's tasks modified at or after `since`, and the offset of the
+        next page (None on the last), so a long import can stop and resume between pages."""
+        # Reference: https://developers.asana.com/reference/gettasks (project + modified_since)
+        # Reference: https://developers.asana.com/docs/pagination
+        params: dict[str, str | int] = {
+            "project": project_gid,
+            "modified_since": format_asana_time(since),
+            "opt_fields": TASK_FIELDS,
+            "limit": PAGE_SIZE,
+        }
+        if offset:
+            params["offset"] = offset
+        response = await self.transport.request("GET", "/tasks", params=params)
+        body = response.body
+        if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+            raise UnexpectedResponse("GET /tasks answered without a list", service="asana")
+        next_page = body.get("next_page") or {}
+        tasks = [Task.from_json(record) for record in body["data"]]
+        return tasks, next_page.get("offset")
+
     async def create_task(
         self,
         project_gid: str,
@@ -249,6 +272,14 @@ class AsanaClient:
             "POST", f"/tasks/{task_gid}/stories", json_body={"data": {"text": text}}
         )
         return Story.from_json(data)
+
+    async def list_stories(self, task_gid: str) -> list[Story]:
+        """Every story (comments and system notes) on a task, oldest first."""
+        # Reference: https://developers.asana.com/reference/getstoriesfortask
+        records = await self._all_pages(
+            f"/tasks/{task_gid}/stories", {"opt_fields": "text,created_at,resource_subtype"}
+        )
+        return [Story.from_json(record) for record in records]
 
     async def get_me(self) -> User:
         """The user the token belongs to (the settings page's "Test connection")."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -193,6 +194,42 @@ class GitHubClient:
         """Read one issue (or pull request, seen as an issue)."""
         # Reference: https://docs.github.com/en/rest/issues/issues#get-an-issue
         return Issue.from_json(await self._json("GET", f"{_repo_path(repo)}/issues/{number}"))
+
+    async def list_issues(
+        self,
+        repo: str,
+        *,
+        creator: str | None = None,
+        state: str = "open",
+        since: datetime | None = None,
+        per_page: int = PAGE_SIZE,
+    ) -> list[Issue]:
+        """One page of the repository's issues, newest first, optionally by their author.
+
+        The witness for "did our create happen?": unlike search, this list is read from the
+        database and shows an issue the moment it exists."""
+        # Reference: https://docs.github.com/en/rest/issues/issues#list-repository-issues
+        # Pull requests are listed too (with a `pull_request` key); callers filter them out.
+        params: dict[str, str | int] = {
+            "state": state,
+            "sort": "created",
+            "direction": "desc",
+            "per_page": min(per_page, PAGE_SIZE),
+        }
+        if creator:
+            params["creator"] = creator
+        if since is not None:
+            params["since"] = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        response = await self.transport.request("GET", f"{_repo_path(repo)}/issues", params=params)
+        if not isinstance(response.body, list):
+            raise UnexpectedResponse("GET issues answered without a list", service="github")
+        return [Issue.from_json(record) for record in response.body]
+
+    async def list_comments(self, repo: str, number: int) -> list[Comment]:
+        """Every comment on an issue or a pull request, oldest first."""
+        # Reference: https://docs.github.com/en/rest/issues/comments#list-issue-comments
+        records = await self._all_pages(f"{_repo_path(repo)}/issues/{number}/comments", {})
+        return [Comment.from_json(record) for record in records]
 
     async def comment(self, repo: str, number: int, body: str) -> Comment:
         """Comment on an issue or a pull request."""
