@@ -1,5 +1,5 @@
 """/metrics: Prometheus' text format for a scraper holding AUTOFLOW_METRICS_TOKEN, with figures
-read from PostgreSQL at scrape time (webhooks by source, the queue, tasks when there are any)."""
+read from PostgreSQL at scrape time (webhooks by source, the queue, tasks by status)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from app.services import deliveries
 from app.services.deliveries import NewDelivery
-from app.tables import WebhookDelivery
+from app.tables import Task, WebhookDelivery
 
 METRICS_TOKEN = "scrape-token-for-tests-0123456789"
 
@@ -65,10 +65,13 @@ async def test_metrics_report_webhooks_and_the_queue_from_the_database(
     assert not any(name == "autoflow_tasks" for name, _ in found)
 
 
-async def test_tasks_by_status_appear_once_the_tasks_table_exists(app):
-    await WebhookDelivery.raw("CREATE TABLE tasks (id serial PRIMARY KEY, status text)")
-    await WebhookDelivery.raw(
-        "INSERT INTO tasks (status) VALUES ('DEPLOYED'), ('DEPLOYED'), ('FAILED')"
+async def test_tasks_are_counted_by_status(app, make_user, make_project):
+    project = await make_project(await make_user())
+    await Task.insert(
+        *(
+            Task(project=project.id, asana_gid=str(1000 + n), status=status)
+            for n, status in enumerate(("DEPLOYED", "DEPLOYED", "FAILED"))
+        )
     )
     found = samples((await scrape(app))[1])
     assert found[("autoflow_tasks", (("status", "DEPLOYED"),))] == 2

@@ -43,7 +43,6 @@ SELECT j.queue_name AS queue, j.status::text AS status, count(*) AS n,
  GROUP BY j.queue_name, j.status
 """
 OUTBOUND_QUERY = "SELECT service, status, calls FROM outbound_calls"
-TASKS_TABLE_QUERY = "SELECT to_regclass('public.tasks') IS NOT NULL AS present"
 TASKS_QUERY = "SELECT status, count(*) AS n FROM tasks GROUP BY status"
 
 
@@ -56,7 +55,7 @@ class Snapshot:
     queue_ready: dict[str, int] = field(default_factory=dict)
     queue_oldest_seconds: dict[str, float] = field(default_factory=dict)
     outbound_calls: dict[tuple[str, str], int] = field(default_factory=dict)
-    tasks: dict[str, int] | None = None  # None: the tasks table does not exist yet
+    tasks: dict[str, int] = field(default_factory=dict)
 
 
 async def snapshot() -> Snapshot:
@@ -75,8 +74,7 @@ async def snapshot() -> Snapshot:
             shot.queue_oldest_seconds[queue] = max(0.0, float(row["oldest_seconds"]))
     for row in await fetch(OUTBOUND_QUERY):
         shot.outbound_calls[(row["service"], row["status"])] = row["calls"]
-    if (await fetch(TASKS_TABLE_QUERY))[0]["present"]:
-        shot.tasks = {row["status"]: row["n"] for row in await fetch(TASKS_QUERY)}
+    shot.tasks = {row["status"]: row["n"] for row in await fetch(TASKS_QUERY)}
     return shot
 
 
@@ -131,13 +129,12 @@ class _SnapshotCollector(Collector):
         for (service, status), calls in sorted(shot.outbound_calls.items()):
             outbound.add_metric([service, status], calls)
         yield outbound
-        if shot.tasks is not None:
-            yield _gauge(
-                "autoflow_tasks",
-                "Tasks by pipeline status.",
-                ["status"],
-                {(k,): v for k, v in shot.tasks.items()},
-            )
+        yield _gauge(
+            "autoflow_tasks",
+            "Tasks by pipeline status.",
+            ["status"],
+            {(k,): v for k, v in shot.tasks.items()},
+        )
 
 
 def _gauge(name: str, help_text: str, labels: list[str], values: dict) -> GaugeMetricFamily:

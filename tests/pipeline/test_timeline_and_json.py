@@ -18,13 +18,13 @@ from tests.pipeline.cast import (
     snapshot,
 )
 
-SECRET_NOTES = "the notes say ZEBRA-7781"
+PRIVATE_NOTES = "the notes say ZEBRA-7781"
 
 
 def full_story():
     """A task through the whole loop, a red then green CI, every effect done, then paused,
     cancelled and re-synced."""
-    result = play(snapshot(notes=SECRET_NOTES, delivery_id="d0"))
+    result = play(snapshot(notes=PRIVATE_NOTES, delivery_id="d0"))
     result.then(
         issue_created(), pr(body="Closes #12\n\nPRBODY-5521"), pr(action="closed", merged=True)
     )
@@ -32,7 +32,7 @@ def full_story():
     for effect in list(result.effects):
         if not effect.kind.startswith("reread") and effect.kind != "create_issue":
             result.then(done(effect))
-    result.then(snapshot(auto=False, notes=SECRET_NOTES), snapshot(status=ST_CANCELLED))
+    result.then(snapshot(auto=False, notes=PRIVATE_NOTES), snapshot(status=ST_CANCELLED))
     result.then(UserAction(UserActionKind.RESYNC, "a1", by="ann"))
     return result
 
