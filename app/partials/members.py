@@ -68,7 +68,7 @@ async def invite(slug: str) -> Response:
     )
 
 
-@blueprint.post("/invites/<int:invite_id>/revoke")
+@blueprint.post("/invites/<id:invite_id>/revoke")
 @login_required
 async def revoke(slug: str, invite_id: int) -> Response:
     access = await project_for(slug, Role.ADMIN)
@@ -77,7 +77,7 @@ async def revoke(slug: str, invite_id: int) -> Response:
     return await _answer(access, toast="Invite revoked: its link no longer works.")
 
 
-@blueprint.post("/members/<int:user_id>/role")
+@blueprint.post("/members/<id:user_id>/role")
 @login_required
 async def change_role(slug: str, user_id: int) -> Response:
     access = await project_for(slug, Role.ADMIN)
@@ -92,7 +92,7 @@ async def change_role(slug: str, user_id: int) -> Response:
     return await _answer(access, toast=f"Role changed to {role}.")
 
 
-@blueprint.post("/members/<int:user_id>/remove")
+@blueprint.post("/members/<id:user_id>/remove")
 @login_required
 async def remove(slug: str, user_id: int) -> Response:
     access = await project_for(slug, Role.ADMIN)

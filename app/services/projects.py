@@ -11,7 +11,7 @@ import asyncpg
 from app.db.engine import DB
 from app.tables import Project, ProjectMembership
 
-SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$")
+SLUG_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?")
 MAX_NAME_LENGTH = 120
 
 
@@ -55,7 +55,7 @@ class ProjectAccess:
 
 
 def slug_problem(slug: str) -> str | None:
-    if not SLUG_PATTERN.match(slug):
+    if not SLUG_PATTERN.fullmatch(slug):
         return "Use 1–48 lowercase letters, digits or dashes; start and end with a letter or digit."
     return None
 

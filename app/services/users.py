@@ -11,7 +11,7 @@ from app.auth.passwords import hash_password, password_problem, verify_password
 from app.db.engine import DB
 from app.tables import User
 
-USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
+USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{1,62}")
 # Serialises "create the first admin" so two concurrent set-ups cannot both succeed.
 FIRST_ADMIN_LOCK_KEY = 0x6669727374
 
@@ -42,7 +42,7 @@ def normalise_username(raw: str) -> str:
 
 
 def username_problem(username: str) -> str | None:
-    if not USERNAME_PATTERN.match(username):
+    if not USERNAME_PATTERN.fullmatch(username):
         return "Use 2–63 characters: lowercase letters, digits, dot, dash or underscore."
     return None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Awaitable, Callable
 from typing import ParamSpec, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from quart import abort, g, redirect, request
 
@@ -15,11 +15,30 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+# What a browser's URL parser drops or rewrites before it resolves a link.
+# Reference: https://url.spec.whatwg.org/#concept-basic-url-parser (leading and trailing C0
+# controls and spaces are stripped, ASCII tab and newlines removed anywhere, and in a special
+# scheme's URL a backslash is read as a slash).
+_C0_OR_SPACE = "".join(chr(code) for code in range(0x21))
+_TAB_OR_NEWLINE = str.maketrans("", "", "\t\n\r")
+
+
 def safe_next(target: str | None) -> str:
-    """A local path to return to after login; anything else becomes /app."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return "/app"
+    """A same-origin path to return to after login; anything else becomes /app.
+
+    The target is read as a browser would read it, so `/\t/evil.example` (which a browser
+    turns into `//evil.example`) or `/\\evil.example` cannot lead off the site."""
+    if not target:
+        return "/app"
+    seen = target.strip(_C0_OR_SPACE).translate(_TAB_OR_NEWLINE).replace("\\", "/")
+    if (
+        not seen.startswith("/")
+        or seen.startswith("//")
+        or any(not char.isprintable() for char in seen)
+        or urlsplit(seen).netloc
+    ):
+        return "/app"
+    return seen
 
 
 def login_required(view: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:

@@ -34,7 +34,7 @@ ACTED_ON_RESOURCE_TYPES = frozenset({"task"})
 MAX_GID_LENGTH = 32
 
 
-@blueprint.post("/webhooks/asana/<int:project_id>")
+@blueprint.post("/webhooks/asana/<id:project_id>")
 async def receive(project_id: int) -> Response:
     body = await raw_body()
     resource = request.args.get("resource", "")[:MAX_GID_LENGTH]

@@ -27,7 +27,7 @@ blueprint = Blueprint("github_webhooks", __name__)
 SECRET_NAME = "github_webhook_secret"  # noqa: S105 - the name under which it is stored
 
 
-@blueprint.post("/webhooks/github/<int:project_id>")
+@blueprint.post("/webhooks/github/<id:project_id>")
 async def receive(project_id: int) -> Response:
     body = await raw_body()
     hook_ref = request.headers.get(HOOK_ID_HEADER)
