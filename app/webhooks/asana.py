@@ -24,7 +24,7 @@ from app.integrations.errors import InvalidSignature
 from app.services import asana_hooks, deliveries
 from app.services.deliveries import NewDelivery
 from app.tables import Project
-from app.webhooks.common import answer, raw_body, secret_cache
+from app.webhooks.common import answer, raw_body, safe_detail, secret_cache
 from app.webhooks.summaries import asana_event_key, asana_summary
 
 blueprint = Blueprint("asana_webhooks", __name__)
@@ -54,13 +54,19 @@ async def receive(project_id: int) -> Response:
     except InvalidSignature as error:
         if cache.known(key) is None:
             return answer(404, "unknown")
-        await deliveries.reject(project_id, "asana", resource, f"signature: {error}")
+        # Only reached for a resource with a stored secret: one of our webhooks.
+        await deliveries.reject(
+            project_id, "asana", resource, f"signature: {error}", known_hook=True
+        )
         return answer(401, "invalid signature")
     except ValueError as error:
         if cache.known(key) is None:
             return answer(404, "unknown")
-        await deliveries.reject(project_id, "asana", resource, f"malformed: {error}")
-        return answer(400, "malformed", detail=str(error))
+        detail = safe_detail(error)
+        await deliveries.reject(
+            project_id, "asana", resource, f"malformed: {detail}", known_hook=True
+        )
+        return answer(400, "malformed", detail=detail)
 
     if not events:
         now = dt.datetime.now(dt.UTC)

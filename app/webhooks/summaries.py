@@ -7,6 +7,7 @@ import hashlib
 from typing import Any
 
 from app.integrations.asana.webhooks import AsanaEvent
+from app.integrations.payloads import storable
 
 # Events the pipeline acts on; any other well-signed event is acknowledged and recorded as
 # ignored (GitHub sends many types, and an error answer would mark the hook as failing).
@@ -23,7 +24,8 @@ def _pick(source: Any, *path: str) -> Any:
 
 
 def _compact(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if v is not None}
+    # Values come from a signed but otherwise untrusted body: keep them storable in jsonb.
+    return {k: storable(v) for k, v in values.items() if v is not None}
 
 
 def github_summary(event: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -88,6 +90,8 @@ def asana_event_key(event: AsanaEvent) -> str:
         event.created_at.isoformat() if event.created_at else "",
         event.user_gid or "",
         event.parent_gid or "",
+        event.change_action or "",
+        event.change_values,
     ]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
