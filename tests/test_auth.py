@@ -205,6 +205,10 @@ async def test_an_htmx_request_with_an_expired_session_is_sent_to_login(visitor,
     assert response.headers["HX-Redirect"].startswith("/login?next=")
 
 
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 async def test_repeated_failures_throttle_the_account_but_only_briefly(visitor, make_user):
     user = await make_user()
     browser = visitor()
@@ -216,15 +220,14 @@ async def test_repeated_failures_throttle_the_account_but_only_briefly(visitor, 
 
     # Many more failures still never lock the real user out for longer than the cap.
     for _ in range(10):
-        await throttle.record_failure(
-            [throttle.account_key(user.username)], dt.datetime.now(dt.UTC)
-        )
+        await LoginThrottle.update({LoginThrottle.blocked_until: None}, force=True)
+        assert await throttle.attempt([throttle.account_key(user.username)], now()) == 0
     row = (
         await LoginThrottle.select(LoginThrottle.blocked_until)
         .where(LoginThrottle.key == throttle.account_key(user.username))
         .first()
     )
-    assert row["blocked_until"] - dt.datetime.now(dt.UTC) <= throttle.ACCOUNT_MAX_BLOCK
+    assert row["blocked_until"] - now() <= throttle.ACCOUNT_MAX_BLOCK
 
     await LoginThrottle.update({LoginThrottle.blocked_until: None}, force=True)
     assert (await browser.login(user.username, PASSWORD)).status == 303
@@ -232,9 +235,8 @@ async def test_repeated_failures_throttle_the_account_but_only_briefly(visitor, 
 
 async def test_a_client_that_keeps_failing_is_blocked_across_accounts(visitor, make_user):
     user = await make_user()
-    now = dt.datetime.now(dt.UTC)
     for _ in range(throttle.CLIENT_FREE_FAILURES):
-        await throttle.record_failure([throttle.client_key("203.0.113.9")], now)
+        assert await throttle.attempt([throttle.client_key("203.0.113.9")], now()) == 0
     assert (await visitor("203.0.113.9").login(user.username, PASSWORD)).status == 429
     assert (await visitor("198.51.100.7").login(user.username, PASSWORD)).status == 303
 

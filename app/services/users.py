@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from app.auth.passwords import hash_password, password_problem, verify_password
+from app.auth.passwords import check_password, hash_password_async, password_problem
 from app.db.engine import DB
 from app.tables import User
 
@@ -59,7 +59,11 @@ async def create_user(username: str, password: str, *, is_admin: bool = False) -
         raise AccountProblem(problem)
     try:
         rows = await User.insert(
-            User(username=username, password_hash=hash_password(password), is_admin=is_admin)
+            User(
+                username=username,
+                password_hash=await hash_password_async(password),
+                is_admin=is_admin,
+            )
         ).returning(User.id)
     except asyncpg.UniqueViolationError:
         raise AccountProblem("That username is taken.") from None
@@ -87,6 +91,6 @@ async def authenticate(username: str, password: str) -> UserRef | None:
         .where(User.username == normalise_username(username))
         .first()
     )
-    if not verify_password(password, row["password_hash"] if row else None) or row is None:
+    if not await check_password(password, row["password_hash"] if row else None) or row is None:
         return None
     return UserRef(id=row["id"], username=row["username"], is_admin=row["is_admin"])
