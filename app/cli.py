@@ -118,6 +118,10 @@ def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
     return _exec_web(settings)
 
 
+# Hypercorn's access log with invite tokens replaced by the route (app/web/access_log.py).
+ACCESS_LOG_CONFIG = "python:app.web.access_log.HypercornSettings"
+
+
 def _web_command(settings: Settings) -> list[str]:
     return [
         sys.executable,
@@ -130,7 +134,13 @@ def _web_command(settings: Settings) -> list[str]:
         str(settings.web_workers),
         "--access-logfile",
         "-",
+        "--config",
+        ACCESS_LOG_CONFIG,
     ]
+
+
+def _children(settings: Settings) -> dict[str, list[str]]:
+    return {"web": _web_command(settings), "worker": [sys.executable, "-m", "app.cli", "worker"]}
 
 
 def _exec_web(settings: Settings) -> int:
@@ -173,9 +183,8 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         print("  or, in another shell:  autoflow create-admin --username <you>\n")
     print("  Stop with Ctrl-C.\n", flush=True)
 
-    commands = [_web_command(settings), [sys.executable, "-m", "app.cli", "worker"]]
     try:
-        return supervise(commands, child_env)
+        return supervise(_children(settings), child_env)
     finally:
         if started_embedded:
             EmbeddedPostgres(settings.data_dir).stop()
@@ -231,8 +240,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
         )
         login = asyncio.run(_with_pool(dsn, lambda: demo.setup_demo(demo_settings, sandbox.seed)))
         print(demo.describe(settings, login, sandbox), flush=True)
-        commands = [_web_command(settings), [sys.executable, "-m", "app.cli", "worker"]]
-        return supervise(commands, demo.child_env(dict(os.environ), sandbox))
+        return supervise(_children(settings), demo.child_env(dict(os.environ), sandbox))
     finally:
         runner.stop()
         if started_embedded:
