@@ -7,10 +7,11 @@ import asyncio
 import getpass
 import logging
 import os
-import subprocess
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
+
+import asyncpg
 
 from app.auth.secrets import new_token
 from app.crypto import MasterKeyError, new_key_text, rotate_key_file
@@ -114,8 +115,17 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
-    _database(settings)
+    dsn, _ = _database(settings)
+    _preflight(settings, dsn)
     return _exec_web(settings)
+
+
+def _preflight(settings: Settings, dsn: str) -> None:
+    """What the web process would refuse at start, checked here so that the refusal is one
+    line of ours rather than a traceback from inside hypercorn."""
+    from app.services.secrets import prepare_keyring
+
+    asyncio.run(_with_pool(dsn, lambda: prepare_keyring(settings)))
 
 
 # Hypercorn's access log with invite tokens replaced by the route (app/web/access_log.py).
@@ -144,7 +154,10 @@ def _children(settings: Settings) -> dict[str, list[str]]:
 
 
 def _exec_web(settings: Settings) -> int:
-    return subprocess.call(_web_command(settings))
+    # Become hypercorn: signals from systemd or a terminal reach it directly, and nothing is
+    # left behind when this process is stopped.
+    command = _web_command(settings)
+    os.execv(command[0], command)  # noqa: S606 - our own command line, no shell
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
@@ -165,6 +178,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     applied = asyncio.run(apply_migrations(dsn))
     if applied:
         print(f"Applied {len(applied)} migration(s).")
+    _preflight(settings, dsn)
     needs_admin = asyncio.run(_with_pool(dsn, user_count)) == 0
     child_env = dict(os.environ)
     print(f"\n  Auto-Flow is running at {settings.public_url}\n")
@@ -256,6 +270,15 @@ def cmd_db_url(settings: Settings, args: argparse.Namespace) -> int:
 # -- entry point -----------------------------------------------------------------------------
 
 
+def _database_problem(error: BaseException) -> str:
+    reason = " ".join(str(error).split()) or type(error).__name__
+    if isinstance(error, asyncpg.PostgresError):
+        return f"PostgreSQL refused us ({reason}); check DATABASE_URL"
+    if isinstance(error, TimeoutError):
+        return "PostgreSQL did not answer in time; check DATABASE_URL"
+    return f"{reason} (is PostgreSQL reachable? check DATABASE_URL)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autoflow", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -329,6 +352,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except ValueError as error:  # AccountProblem, ProjectProblem: bad input, said plainly
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+        # An unreachable server, a refused password, a missing database: said in one line.
+        print(f"error: {_database_problem(error)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -141,3 +141,67 @@ async def test_commands_refuse_an_unmigrated_database_and_migrate_fixes_it(pg_se
         assert again.stdout.strip() == "The database is up to date."
     finally:
         await database.drop(pg_server, name)
+
+
+def _run_with(env_override: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(env_override)
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _one_error_line(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("AUTOFLOW_PROXY_HOPS", "-1"),
+        ("AUTOFLOW_SESSION_MAX_HOURS", "99999999999"),
+        ("AUTOFLOW_SECRET_KEY", "x"),
+        ("AUTOFLOW_PORT", "70000"),
+    ],
+)
+def test_a_setting_that_would_break_requests_is_one_error_line_at_start(tmp_path, variable, value):
+    result = _run_with({"DATABASE_URL": "postgresql://u@127.0.0.1:1/x", variable: value}, "run")
+    assert variable in _one_error_line(result)
+
+
+def test_an_unreachable_database_is_one_error_line(tmp_path):
+    result = _run_with(
+        {"DATABASE_URL": "postgresql://u:pw@127.0.0.1:1/x", "AUTOFLOW_DATA_DIR": str(tmp_path)},
+        "migrate",
+    )
+    line = _one_error_line(result)
+    assert "DATABASE_URL" in line and "pw" not in line
+
+
+def test_a_data_dir_that_is_a_file_is_one_error_line(tmp_path):
+    a_file = tmp_path / "data"
+    a_file.write_text("")
+    result = _run_with({"AUTOFLOW_DATA_DIR": str(a_file)}, "run")
+    assert "AUTOFLOW_DATA_DIR" in _one_error_line(result)
+
+
+async def test_web_refuses_a_missing_master_key_before_starting_hypercorn(database_url, tmp_path):
+    wrong = "not-a-master-key"
+    result = _run_with(
+        {
+            "DATABASE_URL": database_url,
+            "AUTOFLOW_DATA_DIR": str(tmp_path / "data"),
+            "AUTOFLOW_MASTER_KEY": wrong,
+        },
+        "web",
+    )
+    _one_error_line(result)
