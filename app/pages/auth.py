@@ -7,7 +7,7 @@ import datetime as dt
 from quart import Blueprint, Response, current_app, g, redirect, request
 
 from app.auth import sessions, throttle
-from app.auth.secrets import same
+from app.auth.secrets import digest, same
 from app.services import members, users
 from app.services.members import InviteState, MemberProblem
 from app.services.users import AccountProblem
@@ -161,11 +161,23 @@ async def accept_invite(token: str) -> Response:
         status, message = INVITE_GONE[view.state]
         return await page("invite_invalid.html", status=status, message=message)
     form = await request.form
+    # Throttled like a login: each try may probe a username, per link and per client.
+    client = throttle.client_key(request.remote_addr)
+    keys = [client, throttle.invite_key(digest(token))]
     try:
         if g.session is not None:
             await members.accept_as_existing_user(token, g.session.user_id)
             await notice(f"You joined {view.project_name} as {view.role}.")
             return redirect("/app", 303)
+        if wait := await throttle.attempt(keys, _now()):
+            return await page(
+                "invite.html",
+                status=429,
+                invite=view,
+                token=token,
+                username=form.get("username", ""),
+                error=f"Too many attempts. Try again in {wait} seconds.",
+            )
         if form.get("password", "") != form.get("password_confirm", ""):
             raise MemberProblem("The two passwords differ.")
         user = await members.accept_as_new_user(
@@ -180,5 +192,6 @@ async def accept_invite(token: str) -> Response:
             username=form.get("username", ""),
             error=str(problem),
         )
+    await throttle.forgive(client)
     await notice(f"Welcome, {user.username}. You joined {view.project_name} as {view.role}.")
     return await _signed_in(user.id, "/app")

@@ -17,6 +17,7 @@ FIRST_ADMIN_LOCK_KEY = 0x6669727374
 
 __all__ = [
     "AccountProblem",
+    "UsernameTaken",
     "UserRef",
     "authenticate",
     "create_first_admin",
@@ -28,6 +29,10 @@ __all__ = [
 
 class AccountProblem(ValueError):
     """Input we refuse, with a message fit to show next to the form."""
+
+
+class UsernameTaken(AccountProblem):
+    """The name belongs to an account already (callers facing strangers must not say so)."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,7 @@ async def create_user(username: str, password: str, *, is_admin: bool = False) -
             )
         ).returning(User.id)
     except asyncpg.UniqueViolationError:
-        raise AccountProblem("That username is taken.") from None
+        raise UsernameTaken("That username is taken.") from None
     return UserRef(id=rows[0]["id"], username=username, is_admin=is_admin)
 
 
