@@ -9,7 +9,7 @@ from urllib.parse import urlencode, urlsplit
 
 from quart import abort, g, redirect, request
 
-from app.services.projects import ProjectAccess, Role, access_for
+from app.services.projects import NEEDED_ROLE, Action, ProjectAccess, Role, access_for
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -71,6 +71,18 @@ async def project_for(slug: str, need: Role = Role.VIEWER) -> ProjectAccess:
         abort(403)
     g.project = access
     return access
+
+
+async def project_for_action(slug: str, action: Action) -> ProjectAccess:
+    """The project when the current user may do this there (see `Action`); 404 for a
+    non-member, 403 for a member whose role does not permit it."""
+    return await project_for(slug, NEEDED_ROLE[action])
+
+
+async def project_for_task_action(slug: str) -> ProjectAccess:
+    """For every route that acts on tasks (retry, resync, force link, change repo, task notes,
+    create task): editors and admins."""
+    return await project_for_action(slug, Action.ACT_ON_TASKS)
 
 
 def require_instance_admin() -> None:
