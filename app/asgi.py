@@ -3,9 +3,13 @@
 from hypercorn.middleware import ProxyFixMiddleware
 
 from app.main import create_app
-from app.settings import Settings
+from app.settings import Settings, SettingsError
 
-settings = Settings.from_env()
+try:
+    settings = Settings.from_env()
+except SettingsError as error:
+    # One line of ours, not a traceback, when hypercorn is started on a bad setting directly.
+    raise SystemExit(f"error: {error}") from None
 app = create_app(settings)
 if settings.proxy_hops:
     # Behind Caddy the client address (login throttling) and scheme come from its headers.

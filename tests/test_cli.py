@@ -205,3 +205,21 @@ async def test_web_refuses_a_missing_master_key_before_starting_hypercorn(databa
         "web",
     )
     _one_error_line(result)
+
+
+def test_hypercorn_started_directly_on_a_bad_setting_says_one_line(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["AUTOFLOW_PROXY_HOPS"] = "-1"
+    result = subprocess.run(
+        [sys.executable, "-m", "hypercorn", "app.asgi:app", "--bind", "127.0.0.1:0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    output = (result.stdout + result.stderr).strip()
+    assert "Traceback" not in output
+    assert [line for line in output.splitlines() if "AUTOFLOW_PROXY_HOPS" in line] == [
+        "error: AUTOFLOW_PROXY_HOPS='-1' is not valid: expected a whole number from 0 to 10"
+    ]
