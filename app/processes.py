@@ -30,7 +30,7 @@ class Policy:
     max_delay: float = 30.0
     healthy_after: float = 30.0  # a child that ran this long starts its back-off afresh
     max_quick_failures: int = 5  # this many quick deaths in a row stop everything
-    stop_timeout: float = 20.0  # SIGTERM, then SIGKILL after this long
+    stop_timeout: float = 10.0  # SIGTERM, then SIGKILL after this long
     poll_interval: float = 0.2
 
 
@@ -70,16 +70,23 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
-def _stop_group(process: subprocess.Popen, timeout: float) -> None:
-    """SIGTERM the child's whole group, wait for every member, SIGKILL what remains."""
-    _signal_group(process, signal.SIGTERM)
+def _stop_groups(processes: list[subprocess.Popen], timeout: float) -> None:
+    """SIGTERM each child's whole group, wait (one deadline for all) until every member has
+    gone, then SIGKILL whatever remains: a group may outlive its leader (a hypercorn worker
+    whose master died, multiprocessing's resource tracker)."""
+    for process in processes:
+        _signal_group(process, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None and not _group_alive(process.pid):
-            return
+
+    def lingering() -> list[subprocess.Popen]:
+        return [p for p in processes if p.poll() is None or _group_alive(p.pid)]
+
+    while lingering() and time.monotonic() < deadline:
         time.sleep(0.05)
-    _signal_group(process, signal.SIGKILL)
-    process.wait()
+    for process in lingering():
+        _signal_group(process, signal.SIGKILL)
+    for process in processes:
+        process.wait()
 
 
 def supervise(
@@ -110,7 +117,7 @@ def supervise(
                 if code is None:
                     continue
                 # Its group may still hold processes (a hypercorn worker whose master died).
-                _stop_group(child.process, policy.stop_timeout)
+                _stop_groups([child.process], policy.stop_timeout)
                 child.process = None
                 ran = now - child.started_at
                 child.quick_failures = (
@@ -139,12 +146,7 @@ def supervise(
                 )
             time.sleep(policy.poll_interval)
     finally:
-        for child in children:
-            if child.process is not None:
-                _signal_group(child.process, signal.SIGTERM)
-        for child in children:
-            if child.process is not None:
-                _stop_group(child.process, policy.stop_timeout)
+        _stop_groups([c.process for c in children if c.process is not None], policy.stop_timeout)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return status

@@ -117,6 +117,23 @@ def test_a_killed_hypercorn_master_leaves_no_worker_serving_and_comes_back(clean
     _wait_for(lambda: _gone(second_worker) and _gone(sleeper.pid), "every child to stop")
 
 
+def test_a_killed_hypercorn_worker_is_replaced_and_the_site_comes_back(cleanup):
+    port = _free_port()
+    supervisor = _supervisor({"web": _web(port), "worker": SLEEPER})
+    cleanup.append(supervisor)
+    first_worker = _wait_for(lambda: _served_by(port), "the web server")
+
+    os.kill(first_worker, signal.SIGKILL)
+
+    second_worker = _wait_for(
+        lambda: (pid := _served_by(port)) and pid != first_worker and pid, "a new worker"
+    )
+    assert second_worker != first_worker
+    supervisor.send_signal(signal.SIGTERM)
+    assert supervisor.wait(timeout=PATIENCE_SECONDS) == 0
+    _wait_for(lambda: _gone(second_worker), "every child to stop")
+
+
 def test_a_killed_queue_worker_is_started_again_without_stopping_the_rest(cleanup):
     supervisor = _supervisor({"worker": SLEEPER, "other": SLEEPER})
     cleanup.append(supervisor)

@@ -45,7 +45,8 @@ async def receive(project_id: int) -> Response:
     cache, key = secret_cache(), ("asana", project_id, resource)
 
     async def load() -> str | None:
-        return await asana_hooks.secret_for(project_id, resource) if resource.isdigit() else None
+        gid = resource.isascii() and resource.isdigit()  # "²".isdigit() is true as well
+        return await asana_hooks.secret_for(project_id, resource) if gid else None
 
     try:
         _secret, events = await cache.verified(
