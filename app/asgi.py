@@ -1,9 +1,17 @@
 """The ASGI entry point for hypercorn: `hypercorn app.asgi:app` (settings from the environment)."""
 
+import multiprocessing
+
 from hypercorn.middleware import ProxyFixMiddleware
 
 from app.main import create_app
+from app.processes import die_with_parent
 from app.settings import Settings, SettingsError
+
+if multiprocessing.parent_process() is not None:
+    # A hypercorn worker: if its master is killed (even by SIGKILL), stop instead of serving
+    # on as an orphan that holds the port.
+    die_with_parent()
 
 try:
     settings = Settings.from_env()

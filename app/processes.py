@@ -155,13 +155,18 @@ def supervise(
 PR_SET_PDEATHSIG = 1
 
 
+def die_with_parent() -> None:
+    """Ask the kernel to send this process SIGTERM when its parent dies (Linux only)."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
 def _exec_shim(argv: list[str]) -> None:
     """`python -m app.processes <supervisor pid> <command...>`: ask the kernel for SIGTERM when
     the supervisor dies, then become the command (the request survives exec)."""
     supervisor, command = int(argv[0]), argv[1:]
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    die_with_parent()
     if os.getppid() != supervisor:  # it died before the request was in place
         sys.exit(1)
     os.execvp(command[0], command)  # noqa: S606 - our own command line, no shell

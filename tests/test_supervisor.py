@@ -184,3 +184,40 @@ def _stop_and_read(supervisor: subprocess.Popen) -> str:
     _, stderr = supervisor.communicate(timeout=PATIENCE_SECONDS)
     assert supervisor.returncode == 0
     return stderr
+
+
+async def test_a_hypercorn_worker_of_our_app_stops_when_its_master_is_killed(
+    database_url, tmp_path
+):
+    port = _free_port()
+    env = dict(os.environ, DATABASE_URL=database_url, AUTOFLOW_DATA_DIR=str(tmp_path / "data"))
+    master = subprocess.Popen(
+        [*_web(port)[:3], "app.asgi:app", *_web(port)[4:]],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    workers: list[psutil.Process] = []
+    try:
+        _wait_for(lambda: _healthz(port), "the web server")
+        workers = psutil.Process(master.pid).children(recursive=True)
+        master.send_signal(signal.SIGKILL)
+        master.wait()
+        _wait_for(lambda: all(_gone(p.pid) for p in workers), "the orphaned worker to stop")
+        assert not _healthz(port)
+    finally:
+        if master.poll() is None:
+            master.kill()
+            master.wait()
+        for worker in workers:  # never leave one behind, even when the test fails
+            if not _gone(worker.pid):
+                worker.kill()
+
+
+def _healthz(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
