@@ -10,7 +10,6 @@ import logging
 import os
 import re
 import shutil
-import subprocess
 import sys
 import threading
 import time
@@ -18,6 +17,8 @@ import urllib.request
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+
+import asyncpg
 
 from app.auth.secrets import new_token
 from app.crypto import MasterKeyError, new_key_text, rotate_key_file
@@ -145,8 +146,21 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
-    _database(settings)
+    dsn, _ = _database(settings)
+    _preflight(settings, dsn)
     return _exec_web(settings)
+
+
+def _preflight(settings: Settings, dsn: str) -> None:
+    """What the web process would refuse at start, checked here so that the refusal is one
+    line of ours rather than a traceback from inside hypercorn."""
+    from app.services.secrets import prepare_keyring
+
+    asyncio.run(_with_pool(dsn, lambda: prepare_keyring(settings)))
+
+
+# Hypercorn's access log with invite tokens replaced by the route (app/web/access_log.py).
+ACCESS_LOG_CONFIG = "python:app.web.access_log.HypercornSettings"
 
 
 def _web_command(settings: Settings) -> list[str]:
@@ -161,11 +175,20 @@ def _web_command(settings: Settings) -> list[str]:
         str(settings.web_workers),
         "--access-logfile",
         "-",
+        "--config",
+        ACCESS_LOG_CONFIG,
     ]
 
 
+def _children(settings: Settings) -> dict[str, list[str]]:
+    return {"web": _web_command(settings), "worker": [sys.executable, "-m", "app.cli", "worker"]}
+
+
 def _exec_web(settings: Settings) -> int:
-    return subprocess.call(_web_command(settings))
+    # Become hypercorn: signals from systemd or a terminal reach it directly, and nothing is
+    # left behind when this process is stopped.
+    command = _web_command(settings)
+    os.execv(command[0], command)  # noqa: S606 - our own command line, no shell
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
@@ -186,6 +209,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     applied = asyncio.run(apply_migrations(dsn))
     if applied:
         print(applied_text(applied), flush=True)
+    _preflight(settings, dsn)
     needs_admin = asyncio.run(_with_pool(dsn, user_count)) == 0
     child_env = dict(os.environ)
     token = None
@@ -200,9 +224,8 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         target=_print_when_serving, args=(settings, text), name="banner", daemon=True
     ).start()
 
-    commands = [_web_command(settings), [sys.executable, "-m", "app.cli", "worker"]]
     try:
-        return supervise(commands, child_env)
+        return supervise(_children(settings), child_env)
     finally:
         if started_embedded:
             EmbeddedPostgres(settings.data_dir).stop()
@@ -314,8 +337,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
         )
         login = asyncio.run(_with_pool(dsn, lambda: demo.start_demo(demo_settings, sandbox.seed)))
         print(demo.describe(settings, login, sandbox), flush=True)
-        commands = [_web_command(settings), [sys.executable, "-m", "app.cli", "worker"]]
-        return supervise(commands, demo.child_env(dict(os.environ), sandbox))
+        return supervise(_children(settings), demo.child_env(dict(os.environ), sandbox))
     finally:
         runner.stop()
         if started_embedded:
@@ -329,6 +351,15 @@ def cmd_db_url(settings: Settings, args: argparse.Namespace) -> int:
 
 
 # -- entry point -----------------------------------------------------------------------------
+
+
+def _database_problem(error: BaseException) -> str:
+    reason = " ".join(str(error).split()) or type(error).__name__
+    if isinstance(error, asyncpg.PostgresError):
+        return f"PostgreSQL refused us ({reason}); check DATABASE_URL"
+    if isinstance(error, TimeoutError):
+        return "PostgreSQL did not answer in time; check DATABASE_URL"
+    return f"{reason} (is PostgreSQL reachable? check DATABASE_URL)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -411,6 +442,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except ValueError as error:  # AccountProblem, ProjectProblem: bad input, said plainly
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+        # An unreachable server, a refused password, a missing database: said in one line.
+        print(f"error: {_database_problem(error)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

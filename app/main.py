@@ -18,7 +18,7 @@ from app.db.migrate import pending_migrations
 from app.jobs.queue import open_queue
 from app.services.secrets import prepare_keyring
 from app.settings import Settings
-from app.web import errors, security, templating
+from app.web import errors, inputs, security, templating
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None) -> Quart:
             FileSystemLoader(str(ROOT / "partials" / "templates")),
         ]
     )
+    inputs.install(app)
     templating.install(app)
     security.install(app, settings)
     if settings.proxy_hops:

@@ -6,11 +6,22 @@ documents every one of them and a test fails when one is missing there.
 
 from __future__ import annotations
 
+import math
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+# Signing keys shorter than this are guessable (a secrets.token_urlsafe(48) key has 64).
+MIN_SECRET_KEY_LENGTH = 32
+# Bounds that keep every value usable: beyond them datetime arithmetic overflows, sockets
+# refuse, or the value is surely a typo.
+MAX_PROXY_HOPS = 10
+MAX_SESSION_HOURS = 24 * 366
+MAX_IDLE_MINUTES = 60 * 24 * 366
 
 
 class SettingsError(ValueError):
@@ -32,30 +43,56 @@ def _parse_bool(raw: str) -> bool:
     raise ValueError("expected true/false")
 
 
-def _parse_positive_int(raw: str) -> int:
-    value = int(raw)
-    if value <= 0:
-        raise ValueError("expected a positive whole number")
-    return value
+def _whole_number(raw: str) -> int:
+    # ASCII digits only: int() would also take " 8000 " or "٨٠٠٠".
+    text = raw.strip()
+    if not re.fullmatch(r"-?[0-9]{1,12}", text):
+        raise ValueError("expected a whole number")
+    return int(text)
 
 
-def _parse_non_negative_int(raw: str) -> int:
-    value = int(raw)
-    if value < 0:
-        raise ValueError("expected 0 or a positive whole number")
-    return value
+def _int_between(low: int, high: int, unit: str = "") -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        value = _whole_number(raw)
+        if not low <= value <= high:
+            raise ValueError(f"expected a whole number from {low} to {high}{unit}")
+        return value
+
+    return parse
 
 
-def _parse_positive_float(raw: str) -> float:
-    value = float(raw)
-    if value <= 0:
-        raise ValueError("expected a positive number")
-    return value
+def _float_between(low: float, high: float) -> Callable[[str], float]:
+    def parse(raw: str) -> float:
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ValueError("expected a number") from None
+        if not math.isfinite(value) or not low < value <= high:
+            raise ValueError(f"expected a number above {low:g} and at most {high:g}")
+        return value
+
+    return parse
 
 
 def _parse_database_url(raw: str) -> str:
     if not raw.startswith(("postgresql://", "postgres://")):
         raise ValueError("expected a postgresql:// URL")
+    try:
+        urlsplit(raw).port  # noqa: B018 - raises for a port out of range
+    except ValueError:
+        raise ValueError("the port is not a number from 1 to 65535") from None
+    return raw
+
+
+def _parse_secret_key(raw: str) -> str:
+    if len(raw) < MIN_SECRET_KEY_LENGTH:
+        raise ValueError(f"use at least {MIN_SECRET_KEY_LENGTH} random characters")
+    return raw
+
+
+def _parse_host(raw: str) -> str:
+    if not raw.strip() or any(char.isspace() for char in raw):
+        raise ValueError("expected an address such as 127.0.0.1 or 0.0.0.0")
     return raw
 
 
@@ -71,8 +108,12 @@ def _parse_log_level(raw: str) -> str:
 
 
 def _parse_public_url(raw: str) -> str:
-    if not raw.startswith(("http://", "https://")):
+    if not raw.startswith(("http://", "https://")) or not urlsplit(raw).hostname:
         raise ValueError("expected an http:// or https:// URL")
+    try:
+        urlsplit(raw).port  # noqa: B018 - raises for a port out of range
+    except ValueError:
+        raise ValueError("the port is not a number from 1 to 65535") from None
     return raw.rstrip("/")
 
 
@@ -82,6 +123,7 @@ class Setting:
     help: str
     parse: Callable[[str], Any] = str
     default: str | Callable[[], str] | None = None
+    secret: bool = False  # never repeat its value in an error message
 
     def default_text(self) -> str | None:
         return self.default() if callable(self.default) else self.default
@@ -93,6 +135,7 @@ REGISTRY: tuple[Setting, ...] = (
         "PostgreSQL URL (postgresql://user:pass@host:5432/db). Unset: an embedded PostgreSQL 16 "
         "with pgvector runs from the data directory.",
         _parse_database_url,
+        secret=True,  # it may carry a password
     ),
     Setting(
         "AUTOFLOW_DATA_DIR",
@@ -110,7 +153,10 @@ REGISTRY: tuple[Setting, ...] = (
         "AUTOFLOW_SECRET_KEY",
         "Signs the small cookie that carries flash messages and the pre-login CSRF token. "
         "Default: a random key kept in AUTOFLOW_DATA_DIR/secret.key (created on first run, "
-        "mode 0600). Set it when web processes run on more than one machine.",
+        "mode 0600). Set it when web processes run on more than one machine (at least 32 "
+        "random characters).",
+        _parse_secret_key,
+        secret=True,
     ),
     Setting(
         "AUTOFLOW_MASTER_KEY",
@@ -124,9 +170,10 @@ REGISTRY: tuple[Setting, ...] = (
         "`autoflow reencrypt` has moved every secret to AUTOFLOW_MASTER_KEY.",
         _parse_key_list,
         "",
+        secret=True,
     ),
-    Setting("AUTOFLOW_HOST", "Address the web server binds to.", str, "127.0.0.1"),
-    Setting("AUTOFLOW_PORT", "Port the web server binds to.", _parse_positive_int, "8000"),
+    Setting("AUTOFLOW_HOST", "Address the web server binds to.", _parse_host, "127.0.0.1"),
+    Setting("AUTOFLOW_PORT", "Port the web server binds to.", _int_between(1, 65535), "8000"),
     Setting(
         "AUTOFLOW_PUBLIC_URL",
         "The URL people and webhook senders use to reach this server (invite links, webhook "
@@ -138,49 +185,49 @@ REGISTRY: tuple[Setting, ...] = (
         "Number of reverse proxies (e.g. Caddy) in front of the web server whose "
         "X-Forwarded-For/-Proto headers are trusted to give the client address and scheme. "
         "0 trusts none.",
-        _parse_non_negative_int,
+        _int_between(0, MAX_PROXY_HOPS),
         "0",
     ),
     Setting(
         "AUTOFLOW_SESSION_IDLE_MINUTES",
         "A session ends after this many minutes without a request.",
-        _parse_positive_int,
+        _int_between(1, MAX_IDLE_MINUTES, " minutes"),
         "720",
     ),
     Setting(
         "AUTOFLOW_SESSION_MAX_HOURS",
         "A session ends this many hours after login, however active.",
-        _parse_positive_int,
+        _int_between(1, MAX_SESSION_HOURS, " hours"),
         "168",
     ),
     Setting(
         "AUTOFLOW_WEB_WORKERS",
         "Number of web worker processes `autoflow run` and `autoflow web` start.",
-        _parse_positive_int,
+        _int_between(1, 64),
         "1",
     ),
     Setting(
         "AUTOFLOW_WORKER_HEARTBEAT_SECONDS",
         "How often a queue worker records that it is alive.",
-        _parse_positive_float,
+        _float_between(0, 3600),
         "10",
     ),
     Setting(
         "AUTOFLOW_STALLED_WORKER_SECONDS",
         "A worker silent for this long is presumed dead and its running jobs are re-queued.",
-        _parse_positive_float,
+        _float_between(0, 86400),
         "60",
     ),
     Setting(
         "AUTOFLOW_WEBHOOK_MAX_BYTES",
         "Largest webhook body accepted; bigger ones are answered 413.",
-        _parse_positive_int,
+        _int_between(1024, 256 * 1024 * 1024, " bytes"),
         str(5 * 1024 * 1024),
     ),
     Setting(
         "AUTOFLOW_WEBHOOK_RETENTION_DAYS",
         "Processed webhook deliveries and refused requests older than this are deleted.",
-        _parse_positive_int,
+        _int_between(1, 3650, " days"),
         "30",
     ),
     Setting("AUTOFLOW_LOG_LEVEL", "DEBUG, INFO, WARNING or ERROR.", _parse_log_level, "INFO"),
@@ -201,7 +248,7 @@ REGISTRY: tuple[Setting, ...] = (
         "AUTOFLOW_API_RATE_LIMIT",
         "Requests per minute one API token may make to /api/v1 (a fixed one-minute window, "
         "counted in PostgreSQL so every web process shares it); more are answered 429.",
-        _parse_positive_int,
+        _int_between(1, 1_000_000, " requests a minute"),
         "120",
     ),
     Setting(
@@ -213,6 +260,7 @@ REGISTRY: tuple[Setting, ...] = (
         "Tests only: a PostgreSQL server (superuser URL) to run the suite against instead of an "
         "embedded one. Each test gets its own database cloned from a template.",
         _parse_database_url,
+        secret=True,
     ),
 )
 
@@ -261,11 +309,17 @@ class Settings:
             try:
                 values[setting.env] = setting.parse(raw)
             except ValueError as error:
-                raise SettingsError(f"{setting.env}={raw!r} is not valid: {error}") from None
+                shown = setting.env if setting.secret else f"{setting.env}={raw!r}"
+                raise SettingsError(f"{shown} is not valid: {error}") from None
         host, port = values["AUTOFLOW_HOST"], values["AUTOFLOW_PORT"]
+        data_dir = Path(values["AUTOFLOW_DATA_DIR"]).expanduser().resolve()
+        if data_dir.exists() and not data_dir.is_dir():
+            raise SettingsError(
+                f"AUTOFLOW_DATA_DIR={str(data_dir)!r} is not valid: it is a file, not a folder"
+            )
         return cls(
             database_url=values["DATABASE_URL"],
-            data_dir=Path(values["AUTOFLOW_DATA_DIR"]).expanduser().resolve(),
+            data_dir=data_dir,
             init_admin_token=values["INIT_ADMIN_TOKEN"],
             secret_key=values["AUTOFLOW_SECRET_KEY"],
             master_key=values["AUTOFLOW_MASTER_KEY"],

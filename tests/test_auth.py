@@ -257,6 +257,10 @@ async def test_a_stale_token_with_a_live_session_reloads_the_page_it_came_from(v
     ]
 
 
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 async def test_repeated_failures_throttle_the_account_but_only_briefly(visitor, make_user):
     user = await make_user()
     browser = visitor()
@@ -268,15 +272,14 @@ async def test_repeated_failures_throttle_the_account_but_only_briefly(visitor, 
 
     # Many more failures still never lock the real user out for longer than the cap.
     for _ in range(10):
-        await throttle.record_failure(
-            [throttle.account_key(user.username)], dt.datetime.now(dt.UTC)
-        )
+        await LoginThrottle.update({LoginThrottle.blocked_until: None}, force=True)
+        assert await throttle.attempt([throttle.account_key(user.username)], now()) == 0
     row = (
         await LoginThrottle.select(LoginThrottle.blocked_until)
         .where(LoginThrottle.key == throttle.account_key(user.username))
         .first()
     )
-    assert row["blocked_until"] - dt.datetime.now(dt.UTC) <= throttle.ACCOUNT_MAX_BLOCK
+    assert row["blocked_until"] - now() <= throttle.ACCOUNT_MAX_BLOCK
 
     await LoginThrottle.update({LoginThrottle.blocked_until: None}, force=True)
     assert (await browser.login(user.username, PASSWORD)).status == 303
@@ -284,9 +287,8 @@ async def test_repeated_failures_throttle_the_account_but_only_briefly(visitor, 
 
 async def test_a_client_that_keeps_failing_is_blocked_across_accounts(visitor, make_user):
     user = await make_user()
-    now = dt.datetime.now(dt.UTC)
     for _ in range(throttle.CLIENT_FREE_FAILURES):
-        await throttle.record_failure([throttle.client_key("203.0.113.9")], now)
+        assert await throttle.attempt([throttle.client_key("203.0.113.9")], now()) == 0
     assert (await visitor("203.0.113.9").login(user.username, PASSWORD)).status == 429
     assert (await visitor("198.51.100.7").login(user.username, PASSWORD)).status == 303
 

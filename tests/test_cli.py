@@ -164,3 +164,85 @@ def test_the_run_banner_without_a_first_run_says_only_where_it_runs():
 def test_autoflow_command_names_the_virtualenv_script_when_it_is_not_on_path(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
     assert autoflow_command().endswith("bin/autoflow")
+
+
+def _run_with(env_override: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(env_override)
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _one_error_line(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("AUTOFLOW_PROXY_HOPS", "-1"),
+        ("AUTOFLOW_SESSION_MAX_HOURS", "99999999999"),
+        ("AUTOFLOW_SECRET_KEY", "x"),
+        ("AUTOFLOW_PORT", "70000"),
+    ],
+)
+def test_a_setting_that_would_break_requests_is_one_error_line_at_start(tmp_path, variable, value):
+    result = _run_with({"DATABASE_URL": "postgresql://u@127.0.0.1:1/x", variable: value}, "run")
+    assert variable in _one_error_line(result)
+
+
+def test_an_unreachable_database_is_one_error_line(tmp_path):
+    result = _run_with(
+        {"DATABASE_URL": "postgresql://u:pw@127.0.0.1:1/x", "AUTOFLOW_DATA_DIR": str(tmp_path)},
+        "migrate",
+    )
+    line = _one_error_line(result)
+    assert "DATABASE_URL" in line and "pw" not in line
+
+
+def test_a_data_dir_that_is_a_file_is_one_error_line(tmp_path):
+    a_file = tmp_path / "data"
+    a_file.write_text("")
+    result = _run_with({"AUTOFLOW_DATA_DIR": str(a_file)}, "run")
+    assert "AUTOFLOW_DATA_DIR" in _one_error_line(result)
+
+
+async def test_web_refuses_a_missing_master_key_before_starting_hypercorn(database_url, tmp_path):
+    wrong = "not-a-master-key"
+    result = _run_with(
+        {
+            "DATABASE_URL": database_url,
+            "AUTOFLOW_DATA_DIR": str(tmp_path / "data"),
+            "AUTOFLOW_MASTER_KEY": wrong,
+        },
+        "web",
+    )
+    _one_error_line(result)
+
+
+def test_hypercorn_started_directly_on_a_bad_setting_says_one_line(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["AUTOFLOW_PROXY_HOPS"] = "-1"
+    result = subprocess.run(
+        [sys.executable, "-m", "hypercorn", "app.asgi:app", "--bind", "127.0.0.1:0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    output = (result.stdout + result.stderr).strip()
+    assert "Traceback" not in output
+    assert [line for line in output.splitlines() if "AUTOFLOW_PROXY_HOPS" in line] == [
+        "error: AUTOFLOW_PROXY_HOPS='-1' is not valid: expected a whole number from 0 to 10"
+    ]

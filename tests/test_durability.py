@@ -5,6 +5,7 @@ none is there twice."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import aiohttp
 import asyncpg
+import psutil
 import pytest
 
 from app.db import engine
@@ -121,7 +123,13 @@ async def test_killing_the_web_process_mid_stream_loses_no_acknowledged_delivery
     private_cluster, tmp_path
 ):
     async def kill_web(server) -> None:
+        # The whole service crashes: hypercorn's master and its workers (its workers also stop
+        # by themselves when their master dies, see app/asgi.py).
+        family = psutil.Process(server.process.pid).children(recursive=True)
         server.process.send_signal(signal.SIGKILL)
+        for process in family:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()
 
     acknowledged, keys, orphans = await _run(private_cluster.dsn(), tmp_path, kill_web)
     assert len(acknowledged) >= 50

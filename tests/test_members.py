@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 
+from app.auth import throttle
+from app.services.members import USERNAME_UNAVAILABLE
 from app.services.projects import Role
 from app.tables import Invite, ProjectMembership, User
 from tests.conftest import PASSWORD
@@ -127,7 +129,7 @@ async def test_accepting_an_invite_validates_the_new_account(cast, signed_in, vi
     taken = await browser.post(
         path, {"username": "editor", "password": PASSWORD, "password_confirm": PASSWORD}
     )
-    assert taken.status == 400 and taken.texts(".form-error") == ["That username is taken."]
+    assert taken.status == 400 and taken.texts(".form-error") == [USERNAME_UNAVAILABLE]
     # The failed attempt did not use up the invite.
     assert (await visitor().get(path)).status == 200
 
@@ -216,3 +218,40 @@ async def test_without_htmx_member_actions_redirect_back_with_a_notice(cast, sig
     assert response.status == 303 and response.location == "/p/acme/members"
     page = await admin.get("/p/acme/members")
     assert page.texts(".flash") == ["Role changed to editor."]
+
+
+async def test_an_invite_never_tells_whether_a_username_exists(cast, signed_in, visitor):
+    link = await _invite_link(await signed_in(cast["owner"]))
+    path = link.split("8000", 1)[1]
+    browser = visitor()
+    await browser.get(path)
+    taken = await browser.post(
+        path, {"username": "outsider", "password": PASSWORD, "password_confirm": PASSWORD}
+    )
+    message = " ".join(taken.texts(".form-error"))
+    assert taken.status == 400
+    assert "taken" not in message and "exists" not in message
+
+
+async def test_trying_usernames_through_one_invite_is_throttled(cast, signed_in, visitor):
+    link = await _invite_link(await signed_in(cast["owner"]))
+    path = link.split("8000", 1)[1]
+    statuses = []
+    for number in range(throttle.ACCOUNT_FREE_FAILURES + 2):
+        browser = visitor(f"198.51.100.{number + 1}")  # another address each time
+        await browser.get(path)
+        response = await browser.post(
+            path, {"username": "editor", "password": PASSWORD, "password_confirm": PASSWORD}
+        )
+        statuses.append(response.status)
+    assert statuses[: throttle.ACCOUNT_FREE_FAILURES] == [400] * throttle.ACCOUNT_FREE_FAILURES
+    assert statuses[-1] == 429
+
+
+async def test_a_plain_form_invite_shows_the_link_instead_of_losing_it(cast, signed_in):
+    admin = await signed_in(cast["owner"])
+    await admin.get("/p/acme/members")
+    response = await admin.post("/partials/p/acme/invites", {"role": "viewer"})
+    assert response.status == 200
+    assert response.select_one("#invite-link")["value"].startswith("http://127.0.0.1:8000/invite/")
+    assert response.select_one("nav") is not None  # the whole page, not a fragment

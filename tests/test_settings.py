@@ -62,3 +62,54 @@ def test_a_bad_value_is_refused_naming_the_variable(variable, value):
 
 def test_an_https_public_url_makes_cookies_secure():
     assert Settings.from_env({"AUTOFLOW_PUBLIC_URL": "https://flow.example/"}).cookie_secure
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("AUTOFLOW_PROXY_HOPS", "-1"),
+        ("AUTOFLOW_PROXY_HOPS", "1000"),
+        ("AUTOFLOW_SESSION_MAX_HOURS", "99999999999"),
+        ("AUTOFLOW_SESSION_IDLE_MINUTES", "99999999999"),
+        ("AUTOFLOW_SECRET_KEY", "x"),
+        ("AUTOFLOW_PORT", "70000"),
+        ("AUTOFLOW_PORT", "٨٠٠٠"),
+        ("AUTOFLOW_WEB_WORKERS", "100000"),
+        ("AUTOFLOW_WORKER_HEARTBEAT_SECONDS", "nan"),
+        ("AUTOFLOW_STALLED_WORKER_SECONDS", "inf"),
+        ("AUTOFLOW_WEBHOOK_MAX_BYTES", "1e12"),
+        ("AUTOFLOW_WEBHOOK_RETENTION_DAYS", "1000000"),
+        ("AUTOFLOW_HOST", "127.0.0.1 evil"),
+        ("DATABASE_URL", "postgresql://u:p@db:99999/x"),
+        ("AUTOFLOW_PUBLIC_URL", "https://"),
+    ],
+)
+def test_it_refuses_values_that_would_break_requests_later(variable, value):
+    with pytest.raises(SettingsError, match=variable) as refused:
+        Settings.from_env({variable: value})
+    assert "\n" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("AUTOFLOW_SECRET_KEY", "short-secret"),
+        ("DATABASE_URL", "postgresql://u:hunter2@db:99999/x"),
+    ],
+)
+def test_it_never_repeats_a_secret_value_in_its_refusal(variable, value):
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({variable: value})
+    assert value not in str(refused.value) and "hunter2" not in str(refused.value)
+
+
+def test_it_refuses_a_data_dir_that_is_a_file(tmp_path):
+    a_file = tmp_path / "data"
+    a_file.write_text("not a folder")
+    with pytest.raises(SettingsError, match="AUTOFLOW_DATA_DIR.*it is a file"):
+        Settings.from_env({"AUTOFLOW_DATA_DIR": str(a_file)})
+
+
+def test_a_long_enough_secret_key_is_accepted():
+    key = "k" * 32
+    assert Settings.from_env({"AUTOFLOW_SECRET_KEY": key}).secret_key == key

@@ -100,8 +100,19 @@ async def test_a_bad_or_missing_signature_is_refused_and_counted(app, project, m
     assert status == 401 and answer == {"outcome": "invalid signature"}
     assert await WebhookDelivery.count() == 0
     health = await deliveries.health(project.id, "github", dt.datetime.now(dt.UTC))
+    # Hook 42 never delivered a verified request: its id is only the sender's claim.
+    assert "42" not in health
+    assert health[None].failures_24h == 1 and health[None].failing
+    assert reason in health[None].last_failure_reason
+
+
+async def test_a_refused_request_counts_against_a_hook_that_delivered_before(app, project):
+    body, headers = signed("issues", PAYLOADS["issues"], SECRET)
+    assert (await _post(app, project.id, body, headers))[0] == 202
+    body, headers = signed("issues", PAYLOADS["issues"], "an old secret")
+    assert (await _post(app, project.id, body, headers))[0] == 401
+    health = await deliveries.health(project.id, "github", dt.datetime.now(dt.UTC))
     assert health["42"].failures_24h == 1 and health["42"].failing
-    assert reason in health["42"].last_failure_reason
 
 
 async def test_a_tampered_body_is_refused(app, project):

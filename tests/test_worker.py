@@ -83,8 +83,8 @@ async def test_housekeeping_deletes_expired_sessions_spent_invites_and_stale_thr
             expires_at=now + dt.timedelta(days=1),
         ),
     )
-    await throttle.record_failure(["client:old"], now - dt.timedelta(hours=1))
-    await throttle.record_failure(["client:recent"], now)
+    await throttle.attempt(["client:old"], now - dt.timedelta(hours=1))
+    await throttle.attempt(["client:recent"], now)
 
     # Procrastinate calls periodic tasks with the scheduled timestamp.
     result = await delete_expired_auth.func(timestamp=int(now.timestamp()))

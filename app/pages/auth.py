@@ -7,7 +7,7 @@ import datetime as dt
 from quart import Blueprint, Response, current_app, g, redirect, request
 
 from app.auth import sessions, throttle
-from app.auth.secrets import same
+from app.auth.secrets import digest, same
 from app.services import members, users
 from app.services.members import InviteState, MemberProblem
 from app.services.users import AccountProblem
@@ -61,8 +61,9 @@ async def login() -> Response:
     username = form.get("username", "")[:200]
     password = form.get("password", "")[:1024]
     target = safe_next(form.get("next"))
-    keys = [throttle.account_key(username), throttle.client_key(request.remote_addr)]
-    wait = await throttle.seconds_blocked(keys, _now())
+    # The long-blocking client key first: a blocked client uses up nobody's account attempts.
+    client, account = throttle.client_key(request.remote_addr), throttle.account_key(username)
+    wait = await throttle.attempt([client, account], _now())
     if wait:
         return await page(
             "login.html",
@@ -73,11 +74,11 @@ async def login() -> Response:
         )
     user = await users.authenticate(username, password)
     if user is None:
-        await throttle.record_failure(keys, _now())
         return await page(
             "login.html", status=401, next=target, username=username, error=WRONG_CREDENTIALS
         )
-    await throttle.clear(throttle.account_key(username))
+    await throttle.clear(account)
+    await throttle.forgive(client)
     return await _signed_in(user.id, target)
 
 
@@ -120,12 +121,12 @@ async def setup() -> Response:
             error=error,
         )
 
-    wait = await throttle.seconds_blocked(keys, _now())
+    wait = await throttle.attempt(keys, _now())
     if wait:
         return await again(f"Too many failed attempts. Try again in {wait} seconds.", 429)
     if not configured or not same(form.get("token", ""), configured):
-        await throttle.record_failure(keys, _now())
         return await again("That set-up token is not right.", 403)
+    await throttle.forgive(keys[0])
     if form.get("password", "") != form.get("password_confirm", ""):
         return await again("The two passwords differ.", 400)
     try:
@@ -160,11 +161,23 @@ async def accept_invite(token: str) -> Response:
         status, message = INVITE_GONE[view.state]
         return await page("invite_invalid.html", status=status, message=message)
     form = await request.form
+    # Throttled like a login: each try may probe a username, per link and per client.
+    client = throttle.client_key(request.remote_addr)
+    keys = [client, throttle.invite_key(digest(token))]
     try:
         if g.session is not None:
             await members.accept_as_existing_user(token, g.session.user_id)
             await notice(f"You joined {view.project_name} as {view.role}.")
             return redirect("/app", 303)
+        if wait := await throttle.attempt(keys, _now()):
+            return await page(
+                "invite.html",
+                status=429,
+                invite=view,
+                token=token,
+                username=form.get("username", ""),
+                error=f"Too many attempts. Try again in {wait} seconds.",
+            )
         if form.get("password", "") != form.get("password_confirm", ""):
             raise MemberProblem("The two passwords differ.")
         user = await members.accept_as_new_user(
@@ -179,5 +192,6 @@ async def accept_invite(token: str) -> Response:
             username=form.get("username", ""),
             error=str(problem),
         )
+    await throttle.forgive(client)
     await notice(f"Welcome, {user.username}. You joined {view.project_name} as {view.role}.")
     return await _signed_in(user.id, "/app")

@@ -16,14 +16,14 @@ from app.partials import settings_asana, settings_github, settings_secrets
 from app.services.project_config import SECRET_NAMES
 from app.services.projects import ProjectAccess
 from app.web.guards import login_required, project_for
+from app.web.inputs import parse_id
 from app.web.render import page
 
 blueprint = Blueprint("settings", __name__)
 
 
 def _id_arg(name: str) -> int | None:
-    raw = request.args.get(name, "")
-    return int(raw) if raw.isdigit() else None
+    return parse_id(request.args.get(name))
 
 
 async def settings_page(access: ProjectAccess, **extra: Any) -> Response:

@@ -15,6 +15,7 @@ from app.services import knowledge
 from app.services.knowledge import KnowledgeProblem
 from app.services.projects import ProjectAccess, Role
 from app.web.guards import login_required, project_for
+from app.web.inputs import parse_id
 from app.web.render import fragment, is_htmx, notice
 
 blueprint = Blueprint("knowledge_partials", __name__, url_prefix="/partials/p/<slug>")
@@ -80,7 +81,7 @@ async def _answer(
 def _editing(raw: str | None) -> int | str | None:
     if raw == "new":
         return "new"
-    return int(raw) if raw and raw.isdigit() else None
+    return parse_id(raw)
 
 
 @blueprint.get("/<any(links, contacts, notes):kind>")
@@ -143,7 +144,7 @@ async def add(slug: str, kind: str) -> Response:
     return await _answer(access, kind, toast=f"{singular.title()} added.")
 
 
-@blueprint.post("/<any(links, contacts, notes):kind>/<int:item_id>")
+@blueprint.post("/<any(links, contacts, notes):kind>/<id:item_id>")
 @login_required
 async def update(slug: str, kind: str, item_id: int) -> Response:
     access = await project_for(slug, Role.ADMIN)
@@ -167,7 +168,7 @@ async def update(slug: str, kind: str, item_id: int) -> Response:
     return await _answer(access, kind, toast=f"{singular.title()} saved.")
 
 
-@blueprint.post("/<any(links, contacts, notes):kind>/<int:item_id>/delete")
+@blueprint.post("/<any(links, contacts, notes):kind>/<id:item_id>/delete")
 @login_required
 async def delete(slug: str, kind: str, item_id: int) -> Response:
     access = await project_for(slug, Role.ADMIN)

@@ -13,7 +13,7 @@ from app.services import members
 from app.services.members import MemberProblem
 from app.services.projects import ProjectAccess, Role
 from app.web.guards import login_required, project_for
-from app.web.render import fragment, is_htmx, notice
+from app.web.render import fragment, is_htmx, notice, page
 
 blueprint = Blueprint("member_partials", __name__, url_prefix="/partials/p/<slug>")
 
@@ -25,9 +25,20 @@ async def _answer(
     error: str | None = None,
     new_invite: str | None = None,
 ) -> Response:
-    if not is_htmx():
+    if not is_htmx() and new_invite is None:
         await notice(error or toast or "Done.", "error" if error else "ok")
         return redirect(f"/p/{access.slug}/members", 303)
+    if not is_htmx():
+        # The link is shown once: a redirect would lose it, so the whole page carries it.
+        return await page(
+            "members.html",
+            section="members",
+            access=access,
+            members=await members.list_members(access.id),
+            invites=await members.pending_invites(access.id),
+            new_invite=new_invite,
+            error=None,
+        )
     return await fragment(
         "_members.html",
         status=422 if error else 200,
@@ -68,7 +79,7 @@ async def invite(slug: str) -> Response:
     )
 
 
-@blueprint.post("/invites/<int:invite_id>/revoke")
+@blueprint.post("/invites/<id:invite_id>/revoke")
 @login_required
 async def revoke(slug: str, invite_id: int) -> Response:
     access = await project_for(slug, Role.ADMIN)
@@ -77,7 +88,7 @@ async def revoke(slug: str, invite_id: int) -> Response:
     return await _answer(access, toast="Invite revoked: its link no longer works.")
 
 
-@blueprint.post("/members/<int:user_id>/role")
+@blueprint.post("/members/<id:user_id>/role")
 @login_required
 async def change_role(slug: str, user_id: int) -> Response:
     access = await project_for(slug, Role.ADMIN)
@@ -92,7 +103,7 @@ async def change_role(slug: str, user_id: int) -> Response:
     return await _answer(access, toast=f"Role changed to {role}.")
 
 
-@blueprint.post("/members/<int:user_id>/remove")
+@blueprint.post("/members/<id:user_id>/remove")
 @login_required
 async def remove(slug: str, user_id: int) -> Response:
     access = await project_for(slug, Role.ADMIN)

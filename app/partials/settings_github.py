@@ -16,6 +16,7 @@ from app.services.project_config import RepoOverride
 from app.services.project_config_input import ConfigProblem
 from app.services.projects import ProjectAccess, Role
 from app.web.guards import login_required, project_for
+from app.web.inputs import parse_index
 from app.web.render import fragment
 
 blueprint = Blueprint("settings_github_partials", __name__, url_prefix=URL_PREFIX)
@@ -81,11 +82,11 @@ async def save_github(slug: str) -> Response:
             toast="Repositories saved.",
             changed=True,
         )
-    default = defaults[0] if len(defaults) == 1 and defaults[0].isdigit() else "0"
+    default = parse_index(defaults[0]) if len(defaults) == 1 else None
     context = await github_context(
         access,
         repo_rows=[(r or "").strip()[:200] for r in rows][: config.MAX_REPOS + 5] or repo_rows([]),
-        repo_default=int(default),
+        repo_default=default or 0,
         github_errors=errors,
     )
     return await render_region(

@@ -41,13 +41,13 @@ SELECT refs.hook_ref,
   ) d ON true
   LEFT JOIN LATERAL (
       SELECT max(at) AS last_failure_at,
-             count(*) FILTER (WHERE at >= $3) AS failures_24h,
+             sum(hits) FILTER (WHERE at >= $3) AS failures_24h,
              (array_agg(reason ORDER BY at DESC))[1] AS last_failure_reason
         FROM (
-            SELECT rejected_at AS at, reason FROM webhook_rejections
+            SELECT rejected_at AS at, reason, hits FROM webhook_rejections
              WHERE project = $1 AND source = $2 AND hook_ref IS NOT DISTINCT FROM refs.hook_ref
             UNION ALL
-            SELECT processed_at, outcome FROM webhook_deliveries
+            SELECT processed_at, outcome, 1 FROM webhook_deliveries
              WHERE project = $1 AND source = $2 AND status = 'failed'
                AND hook_ref IS NOT DISTINCT FROM refs.hook_ref
         ) failures
@@ -117,10 +117,30 @@ async def record(delivery: NewDelivery) -> int | None:
     return rows[0]["id"] if rows else None
 
 
-async def reject(project_id: int, source: str, hook_ref: str | None, reason: str) -> None:
-    await WebhookRejection.insert(
-        WebhookRejection(project=project_id, source=source, hook_ref=hook_ref, reason=reason[:200])
-    )
+# One upsert per refused request: a flood adds hits to the minute's row instead of rows. A hook
+# id the sender only claims is kept when a verified delivery already came from that hook, so a
+# forger cannot put hooks of their own invention on the health page.
+_REJECT = """
+    INSERT INTO webhook_rejections (project, source, hook_ref, reason, rejected_at, hits, bucket)
+    VALUES ($1::integer, $2::varchar,
+            CASE WHEN $5::boolean OR EXISTS (
+                     SELECT 1 FROM webhook_deliveries
+                      WHERE project = $1::integer AND source = $2::varchar
+                        AND hook_ref = $3::varchar)
+                 THEN $3::varchar END,
+            $4::varchar, now(), 1, date_trunc('minute', now()))
+    ON CONFLICT (project, source, (coalesce(hook_ref, '')), reason, bucket)
+    DO UPDATE SET hits = webhook_rejections.hits + 1, rejected_at = EXCLUDED.rejected_at
+"""
+
+
+async def reject(
+    project_id: int, source: str, hook_ref: str | None, reason: str, *, known_hook: bool = False
+) -> None:
+    """Count a refused request. `known_hook`: `hook_ref` is one of ours (an Asana resource with
+    a stored secret); otherwise it is the sender's claim and kept only for a hook that has
+    delivered verified requests before."""
+    await fetch(_REJECT, project_id, source, hook_ref, reason[:200], known_hook)
 
 
 async def without_live_job(received_before: dt.datetime, limit: int = 500) -> list[int]:

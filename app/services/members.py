@@ -15,10 +15,14 @@ import asyncpg
 from app.auth.secrets import digest, new_token
 from app.db.engine import DB
 from app.services.projects import Role
-from app.services.users import AccountProblem, UserRef, create_user
+from app.services.users import AccountProblem, UsernameTaken, UserRef, create_user
 from app.tables import Invite, ProjectMembership
 
 INVITE_TTL = dt.timedelta(days=7)
+USERNAME_UNAVAILABLE = (
+    "Choose another username: that one cannot be used. If you already have an account, "
+    "sign in first and open this link again."
+)
 
 
 class MemberProblem(ValueError):
@@ -206,6 +210,9 @@ async def accept_as_new_user(token: str, username: str, password: str) -> UserRe
     async with DB.transaction():
         try:
             user = await create_user(username, password)
+        except UsernameTaken:
+            # Whoever holds an invite link must not learn which accounts exist.
+            raise MemberProblem(USERNAME_UNAVAILABLE) from None
         except AccountProblem as problem:
             raise MemberProblem(str(problem)) from None
         invite = await _claim(token, user.id)

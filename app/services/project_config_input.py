@@ -14,11 +14,12 @@ from app.services.project_config import MAX_ASANA_PROJECTS, MAX_REPOS
 
 # Asana gids are decimal strings (64-bit ids today, longer ones announced: allow up to 32).
 # Reference: https://developers.asana.com/docs/object-hierarchy ("gid ... a string")
-GID_PATTERN = re.compile(r"^[0-9]{1,32}$")
+GID_PATTERN = re.compile(r"[0-9]{1,32}")
+INDEX_PATTERN = re.compile(r"[0-9]{1,4}")
 # Reference: https://docs.github.com/en/repositories/creating-and-managing-repositories
 # Owners: letters, digits and single dashes, at most 39; names: letters, digits, . _ -, at most 100.
 REPO_PATTERN = re.compile(
-    r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}/[A-Za-z0-9._-]{1,100}$"
+    r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}/[A-Za-z0-9._-]{1,100}"
 )
 
 
@@ -42,13 +43,13 @@ def split_values(raw_values: list[str]) -> list[str]:
 
 
 def gid_problem(value: str) -> str | None:
-    if not GID_PATTERN.match(value):
+    if not GID_PATTERN.fullmatch(value):
         return f"“{value[:40]}” is not an Asana gid: gids are numbers, e.g. 1203456789012345."
     return None
 
 
 def repo_problem(value: str) -> str | None:
-    if not REPO_PATTERN.match(value) or value.split("/", 1)[1] in (".", ".."):
+    if not REPO_PATTERN.fullmatch(value) or value.split("/", 1)[1] in (".", ".."):
         return f"“{value[:120]}” is not a repository: write it as owner/repo."
     return None
 
@@ -128,11 +129,10 @@ def parse_repos_input(rows: list[str], defaults: list[str]) -> ReposInput:
         errors["default"] = "Choose exactly one default repository."
     elif filled:
         raw = defaults[0] if defaults else ""
-        try:
-            default_index = int(raw)
-        except ValueError:
+        if not INDEX_PATTERN.fullmatch(raw):
             errors["default"] = "Choose the default repository."
         else:
+            default_index = int(raw)
             if default_index not in {i for i, _ in filled}:
                 errors["default"] = "The default must be one of the repositories listed."
     if errors:

@@ -12,7 +12,7 @@ from app.db.engine import DB
 from app.services.text import storable
 from app.tables import Project, ProjectMembership
 
-SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$")
+SLUG_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?")
 MAX_NAME_LENGTH = 120
 
 
@@ -27,6 +27,32 @@ class Role(StrEnum):
 
     def allows(self, needed: Role) -> bool:
         return self.rank >= needed.rank
+
+
+class Action(StrEnum):
+    """What a member may do in a project; each role adds to the one below it.
+
+    - viewer: READ every page of the project (tasks, settings masked, webhooks, members).
+    - editor: also ACT_ON_TASKS: retry, resync, force a PR link, change a task's repo, add
+      notes to a task, create a task.
+    - admin: also ADMINISTER: settings, secrets, webhooks, members and invites, API tokens.
+    """
+
+    READ = "read"
+    ACT_ON_TASKS = "act on tasks"
+    ADMINISTER = "administer"
+
+
+NEEDED_ROLE = {
+    Action.READ: Role.VIEWER,
+    Action.ACT_ON_TASKS: Role.EDITOR,
+    Action.ADMINISTER: Role.ADMIN,
+}
+
+
+def permits(role: Role, action: Action) -> bool:
+    """Whether a member with this role may do this: the one place the roles are decided."""
+    return role.allows(NEEDED_ROLE[action])
 
 
 class ProjectProblem(ValueError):
@@ -52,11 +78,14 @@ class ProjectAccess:
 
     @property
     def can_edit(self) -> bool:
-        return self.role.allows(Role.EDITOR)
+        return permits(self.role, Action.ACT_ON_TASKS)
+
+    def may(self, action: Action) -> bool:
+        return permits(self.role, action)
 
 
 def slug_problem(slug: str) -> str | None:
-    if not SLUG_PATTERN.match(slug):
+    if not SLUG_PATTERN.fullmatch(slug):
         return "Use 1–48 lowercase letters, digits or dashes; start and end with a letter or digit."
     return None
 

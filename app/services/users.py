@@ -7,16 +7,17 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from app.auth.passwords import hash_password, password_problem, verify_password
+from app.auth.passwords import check_password, hash_password_async, password_problem
 from app.db.engine import DB
 from app.tables import User
 
-USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
+USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{1,62}")
 # Serialises "create the first admin" so two concurrent set-ups cannot both succeed.
 FIRST_ADMIN_LOCK_KEY = 0x6669727374
 
 __all__ = [
     "AccountProblem",
+    "UsernameTaken",
     "UserRef",
     "authenticate",
     "create_first_admin",
@@ -28,6 +29,10 @@ __all__ = [
 
 class AccountProblem(ValueError):
     """Input we refuse, with a message fit to show next to the form."""
+
+
+class UsernameTaken(AccountProblem):
+    """The name belongs to an account already (callers facing strangers must not say so)."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,7 @@ def normalise_username(raw: str) -> str:
 
 
 def username_problem(username: str) -> str | None:
-    if not USERNAME_PATTERN.match(username):
+    if not USERNAME_PATTERN.fullmatch(username):
         return "Use 2–63 characters: lowercase letters, digits, dot, dash or underscore."
     return None
 
@@ -59,10 +64,14 @@ async def create_user(username: str, password: str, *, is_admin: bool = False) -
         raise AccountProblem(problem)
     try:
         rows = await User.insert(
-            User(username=username, password_hash=hash_password(password), is_admin=is_admin)
+            User(
+                username=username,
+                password_hash=await hash_password_async(password),
+                is_admin=is_admin,
+            )
         ).returning(User.id)
     except asyncpg.UniqueViolationError:
-        raise AccountProblem("That username is taken.") from None
+        raise UsernameTaken("That username is taken.") from None
     return UserRef(id=rows[0]["id"], username=username, is_admin=is_admin)
 
 
@@ -87,6 +96,6 @@ async def authenticate(username: str, password: str) -> UserRef | None:
         .where(User.username == normalise_username(username))
         .first()
     )
-    if not verify_password(password, row["password_hash"] if row else None) or row is None:
+    if not await check_password(password, row["password_hash"] if row else None) or row is None:
         return None
     return UserRef(id=row["id"], username=row["username"], is_admin=row["is_admin"])

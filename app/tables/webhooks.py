@@ -5,6 +5,7 @@ from piccolo.columns import (
     JSONB,
     BigSerial,
     ForeignKey,
+    Integer,
     OnDelete,
     Text,
     Timestamptz,
@@ -36,15 +37,20 @@ class WebhookDelivery(Table, tablename="webhook_deliveries"):
 
 
 class WebhookRejection(Table, tablename="webhook_rejections"):
-    """A request to a project's webhook URL that we refused (bad signature, malformed body,
-    handshake outside a set-up window): counted in the health view, pruned with deliveries."""
+    """Requests to a project's webhook URL that we refused (bad signature, malformed body,
+    handshake outside a set-up window), counted per minute: one row per (project, source,
+    hook, reason, minute) with `hits`, so a flood of forged requests adds at most a row a
+    minute per reason. Shown in the health view, pruned with deliveries. `hook_ref` is only
+    ever a hook we know (an Asana resource with a stored secret), never a sender's claim."""
 
     id = BigSerial(primary_key=True)
     project = ForeignKey(references=Project, on_delete=OnDelete.cascade, null=False)
     source = Varchar(length=8)
     hook_ref = Varchar(length=64, null=True, default=None)
     reason = Varchar(length=200)
-    rejected_at = Timestamptz(default=TimestamptzNow())
+    rejected_at = Timestamptz(default=TimestamptzNow())  # the latest in its bucket
+    hits = Integer(default=1)
+    bucket = Timestamptz(null=True, default=None)  # the minute it counts in
 
 
 class AsanaWebhook(Table, tablename="asana_webhooks"):

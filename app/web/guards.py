@@ -9,17 +9,36 @@ from urllib.parse import urlencode, urlsplit
 
 from quart import Response, abort, flash, g, redirect, request
 
-from app.services.projects import ProjectAccess, Role, access_for
+from app.services.projects import NEEDED_ROLE, Action, ProjectAccess, Role, access_for
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
+# What a browser's URL parser drops or rewrites before it resolves a link.
+# Reference: https://url.spec.whatwg.org/#concept-basic-url-parser (leading and trailing C0
+# controls and spaces are stripped, ASCII tab and newlines removed anywhere, and in a special
+# scheme's URL a backslash is read as a slash).
+_C0_OR_SPACE = "".join(chr(code) for code in range(0x21))
+_TAB_OR_NEWLINE = str.maketrans("", "", "\t\n\r")
+
+
 def safe_next(target: str | None) -> str:
-    """A local path to return to after login; anything else becomes /app."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return "/app"
+    """A same-origin path to return to after login; anything else becomes /app.
+
+    The target is read as a browser would read it, so `/\t/evil.example` (which a browser
+    turns into `//evil.example`) or `/\\evil.example` cannot lead off the site."""
+    if not target:
+        return "/app"
+    seen = target.strip(_C0_OR_SPACE).translate(_TAB_OR_NEWLINE).replace("\\", "/")
+    if (
+        not seen.startswith("/")
+        or seen.startswith("//")
+        or any(not char.isprintable() for char in seen)
+        or urlsplit(seen).netloc
+    ):
+        return "/app"
+    return seen
 
 
 def page_they_were_on() -> str:
@@ -75,6 +94,18 @@ async def project_for(slug: str, need: Role = Role.VIEWER) -> ProjectAccess:
         abort(403)
     g.project = access
     return access
+
+
+async def project_for_action(slug: str, action: Action) -> ProjectAccess:
+    """The project when the current user may do this there (see `Action`); 404 for a
+    non-member, 403 for a member whose role does not permit it."""
+    return await project_for(slug, NEEDED_ROLE[action])
+
+
+async def project_for_task_action(slug: str) -> ProjectAccess:
+    """For every route that acts on tasks (retry, resync, force link, change repo, task notes,
+    create task): editors and admins."""
+    return await project_for_action(slug, Action.ACT_ON_TASKS)
 
 
 def require_instance_admin() -> None:

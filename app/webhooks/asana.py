@@ -25,7 +25,7 @@ from app.integrations.errors import InvalidSignature
 from app.services import asana_hooks, deliveries
 from app.services.deliveries import NewDelivery
 from app.tables import Project
-from app.webhooks.common import answer, raw_body, secret_cache
+from app.webhooks.common import answer, raw_body, safe_detail, secret_cache
 from app.webhooks.summaries import asana_event_key, asana_summary
 
 blueprint = Blueprint("asana_webhooks", __name__)
@@ -37,7 +37,7 @@ MAX_GID_LENGTH = 32
 MAX_TOKEN_LENGTH = 64
 
 
-@blueprint.post("/webhooks/asana/<int:project_id>")
+@blueprint.post("/webhooks/asana/<id:project_id>")
 async def receive(project_id: int) -> Response:
     body = await raw_body()
     resource = request.args.get("resource", "")[:MAX_GID_LENGTH]
@@ -49,7 +49,8 @@ async def receive(project_id: int) -> Response:
     cache, key = secret_cache(), ("asana", project_id, resource)
 
     async def load() -> str | None:
-        return await asana_hooks.secret_for(project_id, resource) if resource.isdigit() else None
+        gid = resource.isascii() and resource.isdigit()  # "²".isdigit() is true as well
+        return await asana_hooks.secret_for(project_id, resource) if gid else None
 
     try:
         _secret, events = await cache.verified(
@@ -58,13 +59,19 @@ async def receive(project_id: int) -> Response:
     except InvalidSignature as error:
         if cache.known(key) is None:
             return answer(404, "unknown")
-        await deliveries.reject(project_id, "asana", resource, f"signature: {error}")
+        # Only reached for a resource with a stored secret: one of our webhooks.
+        await deliveries.reject(
+            project_id, "asana", resource, f"signature: {error}", known_hook=True
+        )
         return answer(401, "invalid signature")
     except ValueError as error:
         if cache.known(key) is None:
             return answer(404, "unknown")
-        await deliveries.reject(project_id, "asana", resource, f"malformed: {error}")
-        return answer(400, "malformed", detail=str(error))
+        detail = safe_detail(error)
+        await deliveries.reject(
+            project_id, "asana", resource, f"malformed: {detail}", known_hook=True
+        )
+        return answer(400, "malformed", detail=detail)
 
     if not events:
         now = dt.datetime.now(dt.UTC)

@@ -11,6 +11,7 @@ from quart import Response, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.integrations.errors import InvalidSignature
+from app.integrations.payloads import MalformedPayload
 from app.settings import Settings
 
 # Verified against when a project (or its secret) does not exist, so that an unknown project
@@ -32,6 +33,13 @@ async def raw_body() -> bytes:
     if len(body) > limit:  # a chunked body announces no length
         raise too_large
     return body
+
+
+def safe_detail(error: ValueError) -> str:
+    """What a 400 may say about a body: our own words, never a parser's."""
+    if isinstance(error, MalformedPayload):
+        return str(error)
+    return "the body could not be read"
 
 
 def answer(status: int, outcome: str, **extra: object) -> Response:

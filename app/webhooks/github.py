@@ -13,11 +13,11 @@ import logging
 from quart import Blueprint, Response, request
 
 from app.integrations.errors import InvalidSignature
-from app.integrations.github.webhooks import HOOK_ID_HEADER, parse_delivery
+from app.integrations.github.webhooks import HOOK_ID_HEADER, HOOK_ID_PATTERN, parse_delivery
 from app.services import deliveries
 from app.services.deliveries import NewDelivery
 from app.services.secrets import read_secret
-from app.webhooks.common import answer, raw_body, secret_cache
+from app.webhooks.common import answer, raw_body, safe_detail, secret_cache
 from app.webhooks.summaries import GITHUB_EVENTS_ACTED_ON, github_summary
 
 logger = logging.getLogger(__name__)
@@ -27,10 +27,15 @@ blueprint = Blueprint("github_webhooks", __name__)
 SECRET_NAME = "github_webhook_secret"  # noqa: S105 - the name under which it is stored
 
 
-@blueprint.post("/webhooks/github/<int:project_id>")
+def _claimed_hook() -> str | None:
+    """The hook id a refused request claims, when it has the form of one: only a claim."""
+    claimed = request.headers.get(HOOK_ID_HEADER, "")
+    return claimed if HOOK_ID_PATTERN.fullmatch(claimed) else None
+
+
+@blueprint.post("/webhooks/github/<id:project_id>")
 async def receive(project_id: int) -> Response:
     body = await raw_body()
-    hook_ref = request.headers.get(HOOK_ID_HEADER)
     cache, key = secret_cache(), ("github", project_id)
     try:
         secret, delivery = await cache.verified(
@@ -41,13 +46,18 @@ async def receive(project_id: int) -> Response:
     except InvalidSignature as error:
         if cache.known(key) is None:
             return answer(404, "unknown")
-        await deliveries.reject(project_id, "github", hook_ref, f"signature: {error}")
+        await deliveries.reject(
+            project_id, "github", _claimed_hook(), f"signature: {error}", known_hook=False
+        )
         return answer(401, "invalid signature")
     except ValueError as error:
         if cache.known(key) is None:
             return answer(404, "unknown")
-        await deliveries.reject(project_id, "github", hook_ref, f"malformed: {error}")
-        return answer(400, "malformed", detail=str(error))
+        detail = safe_detail(error)
+        await deliveries.reject(
+            project_id, "github", _claimed_hook(), f"malformed: {detail}", known_hook=False
+        )
+        return answer(400, "malformed", detail=detail)
     if secret is None:  # cannot happen: nothing verifies against the unknown secret
         return answer(404, "unknown")
 

@@ -7,6 +7,7 @@ import hashlib
 from typing import Any
 
 from app.integrations.asana.webhooks import AsanaEvent
+from app.integrations.payloads import storable
 from app.pipeline.github_facts import created_pr_number
 from app.pipeline.links import pull_request_references
 from app.pipeline.taskspec import marker_task_id
@@ -26,7 +27,8 @@ def _pick(source: Any, *path: str) -> Any:
 
 
 def _compact(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if v is not None}
+    # Values come from a signed but otherwise untrusted body: keep them storable in jsonb.
+    return {k: storable(v) for k, v in values.items() if v is not None}
 
 
 def _text(value: Any) -> str:
@@ -133,6 +135,8 @@ def asana_event_key(event: AsanaEvent) -> str:
         event.created_at.isoformat() if event.created_at else "",
         event.user_gid or "",
         event.parent_gid or "",
+        event.change_action or "",
+        event.change_values,
     ]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 

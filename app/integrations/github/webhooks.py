@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +25,7 @@ from gidgethub import ValidationFailure
 from gidgethub.sansio import validate_event
 
 from app.integrations.errors import InvalidSignature
+from app.integrations.payloads import MalformedPayload, loads
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 EVENT_HEADER = "X-GitHub-Event"
@@ -70,26 +71,32 @@ class GitHubDelivery:
     payload: dict[str, Any]
 
 
+# GitHub's own values: event names are lowercase words, delivery ids GUIDs, hook ids numbers.
+_EVENT = re.compile(r"[a-z][a-z0-9_]{0,63}")
+_DELIVERY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+HOOK_ID_PATTERN = re.compile(r"[0-9]{1,20}")
+
+
 def parse_delivery(headers: Mapping[str, str], body: bytes, secret: str) -> GitHubDelivery:
-    """Verify a delivery's signature and decode it (JSON, or the `form` content type)."""
+    """Verify a delivery's signature and decode it (JSON, or the `form` content type).
+    Raises InvalidSignature, or MalformedPayload with a message of ours."""
     verify_signature(body, _header(headers, SIGNATURE_HEADER), secret)
     event = _header(headers, EVENT_HEADER)
     delivery_id = _header(headers, DELIVERY_HEADER)
     if not event or not delivery_id:
-        raise ValueError(f"a GitHub delivery needs {EVENT_HEADER} and {DELIVERY_HEADER}")
+        raise MalformedPayload(f"a GitHub delivery needs {EVENT_HEADER} and {DELIVERY_HEADER}")
+    if not _EVENT.fullmatch(event) or not _DELIVERY.fullmatch(delivery_id):
+        raise MalformedPayload(f"{EVENT_HEADER} or {DELIVERY_HEADER} is not of GitHub's form")
+    hook_id = _header(headers, HOOK_ID_HEADER)
+    if hook_id is not None and not HOOK_ID_PATTERN.fullmatch(hook_id):
+        raise MalformedPayload(f"{HOOK_ID_HEADER} is not a hook id")
     content_type = (_header(headers, "Content-Type") or "").split(";")[0].strip()
+    raw: bytes | str = body
     if content_type == "application/x-www-form-urlencoded":
         # A hook left on the API default content type sends `payload=<url-encoded JSON>`.
-        raw = parse_qs(body.decode()).get("payload", [""])[0]
-    else:
-        raw = body.decode()
-    try:
-        payload = json.loads(raw)
-    except ValueError:
-        raise ValueError("the delivery body is not JSON") from None
-    return GitHubDelivery(
-        event=event,
-        delivery_id=delivery_id,
-        hook_id=_header(headers, HOOK_ID_HEADER),
-        payload=payload,
-    )
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise MalformedPayload("the body is not UTF-8 text") from None
+        raw = parse_qs(text).get("payload", [""])[0]
+    return GitHubDelivery(event=event, delivery_id=delivery_id, hook_id=hook_id, payload=loads(raw))
