@@ -12,6 +12,7 @@ from app.tables.project_config import (
 )
 from app.tables.projects import Invite, Project, ProjectMembership
 from app.tables.secrets import ProjectSecret
+from app.tables.task_imports import TaskImport
 from app.tables.tasks import CiRun, Task, TaskEffect, TaskEvent, TaskSpec
 from app.tables.webhooks import AsanaWebhook, WebhookDelivery, WebhookRejection
 
@@ -20,6 +21,7 @@ ALL_TABLES += (AsanaFieldConfig, ProjectAsanaProject, AsanaStatusMap, ProjectGit
 ALL_TABLES += (AsanaRepoMap, IntegrationCheck, ProjectLink, ProjectContact, ProjectKnowledgeNote)
 ALL_TABLES += (WebhookDelivery, WebhookRejection, AsanaWebhook)
 ALL_TABLES += (Task, TaskSpec, TaskEvent, TaskEffect, CiRun)
+ALL_TABLES += (TaskImport,)
 
 __all__ = [
     "ALL_TABLES",
@@ -41,6 +43,7 @@ __all__ = [
     "ProjectSecret",
     "Session",
     "Task",
+    "TaskImport",
     "TaskEffect",
     "TaskEvent",
     "TaskSpec",
