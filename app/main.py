@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     security.install(app, settings)
     errors.install(app)
 
-    from app.pages import auth, members, projects
+    from app.pages import auth, members, projects, tasks
     from app.pages import settings as settings_pages
     from app.pages import webhooks as webhook_pages
     from app.partials import knowledge as knowledge_partials
@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     from app.partials import projects as project_partials
     from app.partials import settings as settings_partials
     from app.partials import settings_asana, settings_github, settings_secrets
+    from app.partials import tasks as task_partials
     from app.partials import webhooks as webhook_partials
     from app.webhooks import asana as asana_webhooks
     from app.webhooks import github as github_webhooks
@@ -74,6 +75,8 @@ def create_app(settings: Settings | None = None) -> Quart:
         asana_webhooks.blueprint,
         webhook_pages.blueprint,
         webhook_partials.blueprint,
+        tasks.blueprint,
+        task_partials.blueprint,
     ):
         app.register_blueprint(blueprint)
 
