@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import aiohttp
 
 from app.auth.passwords import hash_password
+from app.jobs import defer
+from app.jobs.hooks import hooks_job
 from app.pipeline.status import AsanaStatus
 from app.sandbox.runner import ASANA_TOKEN, GITHUB_TOKEN, Sandbox, Seed
 from app.services import connections
@@ -113,6 +115,9 @@ async def setup_demo(settings: Settings, seed: Seed) -> DemoLogin:
                 for o in status_field.enum_options
             ],
         )
+    # The webhooks need our web process up (Asana's handshake calls it back), so a worker sets
+    # them up once it answers, then imports the project's recent tasks.
+    await defer.defer(hooks_job(project_id))
     return DemoLogin(DEMO_USER, password, DEMO_SLUG)
 
 

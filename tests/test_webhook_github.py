@@ -58,6 +58,8 @@ async def test_a_signed_delivery_is_recorded_as_a_safe_summary_and_queued(app, p
         "head_sha": "3484a3fb816e0859fd6e1cea078d76385ff50625",
         "head_ref": "opencode/issue7-1732400000",
         "base_ref": "main",
+        # The closing reference, parsed at receipt by the pipeline's strict parser.
+        "closes": [{"keyword": "Closes", "repo": "acme/demo", "number": 7}],
     }
     assert "Closes #7" not in json.dumps(summary)  # bodies are never kept
     assert await _jobs_for(row["id"]) == 1

@@ -28,6 +28,7 @@ PROCESS_DELIVERY = "ingest:process_delivery"
 ADVANCE_TASK = "pipeline:advance_task"
 PERFORM_EFFECT = "pipeline:perform_effect"
 IMPORT_ASANA_TASKS = "pipeline:import_asana_tasks"
+SET_UP_PROJECT_HOOKS = "pipeline:set_up_project_hooks"
 
 
 def task_lock(task_id: int) -> str:

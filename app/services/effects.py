@@ -61,9 +61,8 @@ async def plan(task_id: int, effects: list[tuple[str, str, dict[str, Any]]]) -> 
         """
         INSERT INTO task_effects (task, idempotency_key, kind, payload, status, attempts,
                                   created_at)
-        SELECT $1, e.key, e.kind, e.payload, 'planned', 0, now()
-          FROM jsonb_to_recordset($2::jsonb) WITH ORDINALITY AS e(key varchar, kind varchar,
-                                                                  payload jsonb, n bigint)
+        SELECT $1, e.value->>'key', e.value->>'kind', e.value->'payload', 'planned', 0, now()
+          FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS e(value, n)
          ORDER BY e.n
         ON CONFLICT (idempotency_key) DO NOTHING
         RETURNING id

@@ -1,0 +1,94 @@
+"""`autoflow demo` with nothing else started and nothing pressed: it sets up its own webhooks
+against the sandbox, so a task created in the sandbox's Asana with AutoTask on is carried to an
+issue, the agent's `/opencode` comment and its pull request."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import aiohttp
+import asyncpg
+import pytest
+
+from app.integrations.asana.client import AsanaClient
+from app.sandbox.runner import ASANA_TOKEN
+from tests.test_demo import _free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+ASANA_URL = re.compile(r"(http://127\.0\.0\.1:\d+/api/1\.0)")
+PATIENCE_SECONDS = 90
+
+
+async def _status(database_url: str, name: str) -> str | None:
+    connection = await asyncpg.connect(database_url)
+    try:
+        return await connection.fetchval("SELECT status FROM tasks WHERE title = $1", name)
+    finally:
+        await connection.close()
+
+
+@pytest.mark.slow
+async def test_the_demo_carries_a_new_asana_task_to_the_agents_pull_request(database_url, tmp_path):
+    port = _free_port()
+    env = dict(
+        os.environ,
+        DATABASE_URL=database_url,
+        AUTOFLOW_DATA_DIR=str(tmp_path / "data"),
+        AUTOFLOW_PORT=str(port),
+        AUTOFLOW_LOG_LEVEL="WARNING",
+    )
+    log = tmp_path / "demo.log"
+    with open(log, "w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "demo"], cwd=ROOT, env=env, stdout=out, stderr=out
+        )
+    try:
+        asana_url = None
+        for _ in range(PATIENCE_SECONDS * 10):
+            assert process.poll() is None, log.read_text()
+            if "password:" in log.read_text():
+                asana_url = ASANA_URL.search(log.read_text()).group(1)
+                break
+            await asyncio.sleep(0.1)
+        assert asana_url, log.read_text()
+        async with aiohttp.ClientSession() as http:
+            asana = AsanaClient(http, ASANA_TOKEN, base_url=asana_url)
+            [workspace] = await asana.list_workspaces()
+            [project] = await asana.list_projects(workspace.gid)
+            fields = {f.name: f for f in await asana.list_project_custom_fields(project.gid)}
+            yes = next(o for o in fields["AutoTask"].enum_options if o.name == "Yes")
+            repo = next(o for o in fields["Repo"].enum_options if o.name == "sandbox-org/demo")
+            # The webhooks are being set up by the worker: create the task once they exist.
+            for _ in range(PATIENCE_SECONDS * 10):
+                if await asana.list_webhooks(workspace.gid, resource_gid=project.gid):
+                    break
+                await asyncio.sleep(0.1)
+            await asyncio.sleep(1)  # the handshake completes while the create call returns
+            name = "Try the demo"
+            await asana.create_task(
+                project.gid,
+                name,
+                notes="Make the demo do something.",
+                custom_fields={fields["AutoTask"].gid: yes.gid, fields["Repo"].gid: repo.gid},
+            )
+        reached = None
+        for _ in range(PATIENCE_SECONDS * 10):
+            assert process.poll() is None, log.read_text()
+            reached = await _status(database_url, name)
+            # With the sandbox's autopilot the agent's PR also merges and CI passes by itself.
+            if reached in ("PR_CREATED", "WAITING_CI", "DEPLOYED"):
+                break
+            await asyncio.sleep(0.1)
+        assert reached in ("PR_CREATED", "WAITING_CI", "DEPLOYED"), (reached, log.read_text())
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
