@@ -173,6 +173,10 @@ async def act(slug: str, task_id: int, name: str) -> Response:
     access, task = await _task(slug, task_id, Role.EDITOR)
     form = await request.form
     try:
+        # Whether the action makes sense at all comes before what was typed into it.
+        reason = task_actions.refusal(task, kind)
+        if reason:
+            raise ActionProblem(reason)
         action = await _read_action(access, kind, form)
         await task_actions.queue_action(task, action)
     except ActionProblem as problem:

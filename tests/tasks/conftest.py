@@ -93,7 +93,13 @@ def make_task(database_url):
                 **columns,
             )
         ).returning(Task.id)
-        return rows[0]["id"]
+        task_id = rows[0]["id"]
+        # The core's state names its own task (its effect keys and the issue marker use it).
+        await fetch(
+            "UPDATE tasks SET state = jsonb_set(state, '{task_id}', to_jsonb($1::int)) WHERE id = $1",
+            task_id,
+        )
+        return task_id
 
     return make
 

@@ -95,7 +95,10 @@ async def test_the_title_search_matches_words_anywhere_and_treats_wildcards_lite
     found = await browser.get("/partials/p/shop/tasks?q=checkout", htmx=True)
     literal = await browser.get("/partials/p/shop/tasks?q=100%25", htmx=True)
 
-    assert sorted(found.texts(".task-title")) == ["Checkout: 100% coverage", "Fix the Checkout button"]
+    assert sorted(found.texts(".task-title")) == [
+        "Checkout: 100% coverage",
+        "Fix the Checkout button",
+    ]
     assert literal.texts(".task-title") == ["Checkout: 100% coverage"]
     assert found.headers["HX-Push-Url"] == "/p/shop?q=checkout"
 
@@ -197,7 +200,10 @@ async def test_the_projects_page_shows_each_projects_counts_by_status(
 
     page = await browser.get("/app")
 
-    cards = {card.select_one(".title-link").get_text(strip=True): card for card in page.select("#projects li.card")}
+    cards = {
+        card.select_one(".title-link").get_text(strip=True): card
+        for card in page.select("#projects li.card")
+    }
     assert [a.get_text(" ", strip=True) for a in cards["Shop"].select(".task-counts a")] == [
         "Deployed 2",
         "Failed 1",
