@@ -28,8 +28,9 @@ ACTION_WORDS = {
     "create_task": "created the task from Auto-Flow",
 }
 
-# Keys shown as details under the sentence, in this order; the rest stay in the data.
-DETAIL_KEYS = ("reason", "repo", "previous", "keyword", "workflow", "conclusion", "key", "kind")
+# Keys shown as details under the sentence, in this order; the rest (idempotency keys, ids)
+# stay in the data.
+DETAIL_KEYS = ("reason", "repo", "previous", "keyword", "workflow", "conclusion")
 
 
 @dataclass(frozen=True)
@@ -86,9 +87,17 @@ def _sentence(event_type: str, ref: dict[str, Any]) -> str:
         "story.posted": "Comment posted in Asana",
         "label.set": "Label added",
         "label.removed": "Label removed",
-        "error": "Something went wrong" if not ref.get("action") else "Action refused",
+        "error": _error_sentence(ref),
     }
     return sentences.get(event_type, event_type.replace(".", " ").replace("_", " "))
+
+
+def _error_sentence(ref: dict[str, Any]) -> str:
+    if ref.get("action"):
+        return f"{str(ref['action']).replace('_', ' ').capitalize()} refused"
+    if ref.get("kind"):
+        return f"Could not {str(ref['kind']).replace('_', ' ')}"
+    return "Something went wrong"
 
 
 def _links(ref: dict[str, Any]) -> tuple[tuple[str, str], ...]:

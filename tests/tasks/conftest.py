@@ -79,7 +79,27 @@ def make_task(database_url):
         **columns: Any,
     ) -> int:
         gid = str(next(_gids))
-        document = {"task_id": 0, "asana_gid": gid, "status": status, **(state or {})}
+        repo = None
+        if repo_id is not None:
+            found = await fetch("SELECT full_name FROM project_github_repos WHERE id = $1", repo_id)
+            repo = found[0]["full_name"]
+        # The core's state agrees with the columns, so an action decided on it keeps them.
+        document = {
+            "task_id": 0,
+            "asana_gid": gid,
+            "title": title,
+            "status": status,
+            "seen": True,
+            "auto_enabled": status != "AUTO_DISABLED",
+            "asana_status": status if status in ("BLOCKED", "CANCELLED") else "ACTIVE",
+            "repo": repo,
+            "issue_number": columns.get("issue_number"),
+            "issue_url": columns.get("issue_url"),
+            "issue_requested": columns.get("issue_number") is not None,
+            "pr_number": columns.get("pr_number"),
+            "pr_url": columns.get("pr_url"),
+            **(state or {}),
+        }
         rows = await Task.insert(
             Task(
                 project=project.id,
