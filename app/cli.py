@@ -229,7 +229,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
         demo_settings = settings.replace(
             asana_api_url=sandbox.asana.base_url, github_api_url=sandbox.github.base_url
         )
-        login = asyncio.run(_with_pool(dsn, lambda: demo.setup_demo(demo_settings, sandbox.seed)))
+        login = asyncio.run(_with_pool(dsn, lambda: demo.start_demo(demo_settings, sandbox.seed)))
         print(demo.describe(settings, login, sandbox), flush=True)
         commands = [_web_command(settings), [sys.executable, "-m", "app.cli", "worker"]]
         return supervise(commands, demo.child_env(dict(os.environ), sandbox))

@@ -115,10 +115,18 @@ async def setup_demo(settings: Settings, seed: Seed) -> DemoLogin:
                 for o in status_field.enum_options
             ],
         )
-    # The webhooks need our web process up (Asana's handshake calls it back), so a worker sets
-    # them up once it answers, then imports the project's recent tasks.
-    await defer.defer(hooks_job(project_id))
     return DemoLogin(DEMO_USER, password, DEMO_SLUG)
+
+
+async def start_demo(settings: Settings, seed: Seed) -> DemoLogin:
+    """`setup_demo`, then queue the set-up of the project's webhooks: it needs our web process
+    up (Asana's handshake calls it back while the create call waits), so a worker does it once
+    the web answers, then imports the project's recent tasks."""
+    login = await setup_demo(settings, seed)
+    project = await get_by_slug(login.slug)
+    assert project is not None
+    await defer.defer(hooks_job(project["id"]))
+    return login
 
 
 class SandboxThread:

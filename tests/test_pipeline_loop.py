@@ -75,3 +75,46 @@ async def test_red_ci_comments_and_reopens_only_a_completion_we_made(
         failures = [c for c in loop.comments_on(row["issue_number"]) if "CI failed" in c.body]
         assert len(failures) == 1
         assert any("CI failed" in story.text for story in loop.asana_task(gid).stories)
+
+
+async def test_a_green_rerun_after_red_ci_deploys(db, sandbox, settings, database_url, tmp_path):
+    async with running_loop(sandbox, settings, database_url, tmp_path) as loop:
+        loop.start_worker()
+        gid = await loop.create_task("Add TSV export")
+        row = await loop.until_status(gid, "PR_CREATED")
+        sha = sandbox.github.agent.merge(loop.repo, row["pr_number"])
+        await loop.until_status(gid, "WAITING_CI")
+        [run] = sandbox.github.agent.complete_runs(loop.repo, sha, {"CI": "failure"})
+        row = await loop.until_status(gid, "FAILED")
+        assert row["ci_url"] == run_url(run, loop.repo)
+        assert not loop.asana_task(gid).completed  # never completed, so nothing to reopen
+
+        sandbox.github.agent.rerun(loop.repo, run.id, "success")
+        await loop.until_status(gid, "DEPLOYED")
+
+        async def completed() -> bool:
+            return loop.asana_task(gid).completed
+
+        await until(completed, "the Asana task to be completed")
+
+
+async def test_runs_and_the_merge_delivered_out_of_order_still_deploy(
+    db, sandbox, settings, database_url, tmp_path
+):
+    async with running_loop(sandbox, settings, database_url, tmp_path) as loop:
+        loop.start_worker()
+        gid = await loop.create_task("Add YAML export")
+        row = await loop.until_status(gid, "PR_CREATED")
+        # GitHub's deliveries of the merge and of CI arrive newest first: the workflow runs on
+        # the merge commit before the pull request's "closed, merged".
+        sandbox.github.faults.hold_deliveries = True
+        sha = sandbox.github.agent.merge(loop.repo, row["pr_number"])
+        sandbox.github.agent.complete_runs(loop.repo, sha, {"CI": "success"})
+        sandbox.github.faults.hold_deliveries = False
+        assert sandbox.github.sender.release_held() > 0
+        row = await loop.until_status(gid, "DEPLOYED")
+        assert row["merge_commit_sha"] == sha
+
+
+def run_url(run, repo: str) -> str:
+    return f"https://github.com/{repo}/actions/runs/{run.id}"

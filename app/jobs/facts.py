@@ -20,6 +20,8 @@ from app.pipeline.facts import (
     IssueCreated,
     IssueFact,
     PullRequestFact,
+    UserAction,
+    UserActionKind,
     WorkflowRunFact,
 )
 from app.pipeline.links import ClosingRef, pull_request_references
@@ -125,6 +127,20 @@ def result_fact(envelope: dict[str, Any]) -> Fact:
     if kind == "create_issue":
         return IssueCreated(key, result["repo"], result["number"], result.get("url", ""))
     return EffectDone(key, kind, result)
+
+
+def user_action_fact(envelope: dict[str, Any]) -> UserAction:
+    """A button on the task page or an API call, queued by `app/services/task_actions.py`."""
+    action = envelope["action"]
+    return UserAction(
+        kind=UserActionKind(action["kind"]),
+        action_id=action["action_id"],
+        by=action.get("by") or "",
+        via=action.get("via") or "user",
+        repo=action.get("repo"),
+        pr_number=action.get("pr_number"),
+        text=action.get("text"),
+    )
 
 
 def reread_pull_request_fact(repo: str, pull: PullRequest) -> PullRequestFact:

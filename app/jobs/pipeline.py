@@ -74,6 +74,17 @@ async def advance_task(
             [("asana", "error", {"reason": "the Asana task is gone or hidden from our token"})],
         )
         return "the Asana task is gone"
+    except IntegrationError as error:
+        if is_retryable(error) and context.job.attempts + 1 < MAX_ATTEMPTS:
+            raise
+        # A read that cannot succeed (a revoked token, a repo gone): say so on the timeline
+        # instead of failing silently; the next fact or a Re-sync reads again.
+        await tasks.add_events(
+            task_id,
+            task["project"],
+            [(error.service, "error", {"reason": str(error)[:300], "fact": fact["kind"]})],
+        )
+        return f"could not read: {error}"
     state = await advance(task_id, core_facts)
     return f"{fact['kind']}: {state.status.value if state else 'no task'}"
 

@@ -35,6 +35,8 @@ async def read_facts(
         return [facts.result_fact(envelope)]
     if kind == "reread":
         return await _reread(fx.effect_from_json(envelope["effect"]), task, clients)
+    if kind == "user.action":
+        return [facts.user_action_fact(envelope)]
     raise ValueError(f"unknown fact kind {kind!r}")
 
 

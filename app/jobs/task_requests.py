@@ -1,8 +1,5 @@
-"""Jobs the task pages queue: a user's action on a task, and a task created from the UI.
-
-`apply_user_action` feeds the core a `UserAction` through the shell's `advance` (database work
-only: the effects it plans run as `perform_effect` jobs). It runs under the task's lock, so it
-lands between the task's other facts in the order they were queued.
+"""The job the dashboard's "New task" queues (a user's action on a task goes through the shell's
+`advance_task`, see `app/services/task_actions.py`).
 
 `create_asana_task` creates the Asana task with the AutoTask and Repo fields set, then feeds the
 created task to the core at once, as the import does, so it enters the pipeline without waiting
@@ -22,17 +19,10 @@ from app.jobs.retry import DEFAULT_RETRY
 from app.pipeline.facts import AsanaTaskSnapshot, Fact, UserAction, UserActionKind
 from app.pipeline.rules_config import resolve_repo
 from app.services import project_config, tasks
-from app.services.task_actions import action_from_json
 
 logger = logging.getLogger(__name__)
 
 blueprint = procrastinate.Blueprint()
-
-
-@blueprint.task(name="apply_user_action", retry=DEFAULT_RETRY)
-async def apply_user_action(task_id: int, action: dict[str, Any]) -> str:
-    state = await advance(task_id, [action_from_json(action)])
-    return f"{action['kind']}: {state.status.value if state else 'no task'}"
 
 
 async def _field_values(asana: Any, project_id: int, repo: str, auto: bool):

@@ -11,11 +11,12 @@ import json
 
 from quart import Blueprint, Response, abort, g, redirect, request
 
-from app.pipeline.facts import UserAction, UserActionKind
-from app.services import task_actions, task_imports, task_view
+from app.pipeline.facts import UserActionKind
+from app.services import task_imports, task_requests, task_view
 from app.services.projects import ProjectAccess, Role
-from app.services.task_actions import ActionProblem
+from app.services.task_actions import RequestedAction
 from app.services.task_queries import TaskDetail, TaskFilter
+from app.services.task_requests import ActionProblem
 from app.web.guards import login_required, project_for
 from app.web.render import TOAST_EVENT, fragment, is_htmx, notice
 from app.web.task_guards import task_for
@@ -101,7 +102,7 @@ async def start_import(slug: str) -> Response:
 @login_required
 async def creating(slug: str) -> Response:
     access = await project_for(slug)
-    titles = await task_actions.pending_creations(access.id)
+    titles = await task_requests.pending_creations(access.id)
     response = await fragment("_task_creating.html", access=access, creating=titles)
     return _events(response, changed=True)
 
@@ -112,14 +113,14 @@ async def create(slug: str) -> Response:
     access = await project_for(slug, Role.EDITOR)
     form = await request.form
     try:
-        new = await task_actions.read_new_task(access.id, form, g.session.username)
+        new = await task_requests.read_new_task(access.id, form, g.session.username)
     except ActionProblem as problem:
         context = await task_view.create_form(access, form, {problem.field or "form": str(problem)})
         if not is_htmx():
             await notice(str(problem), "error")
             return redirect(f"/p/{access.slug}", 303)
         return await fragment("_task_create.html", status=422, **context)
-    queued = await task_actions.queue_new_task(access.id, new)
+    queued = await task_requests.queue_new_task(access.id, new)
     message = (
         f"Creating “{new.title}” in Asana…" if queued else "That task is already being created."
     )
@@ -128,7 +129,7 @@ async def create(slug: str) -> Response:
         return redirect(f"/p/{access.slug}", 303)
     response = await fragment("_task_create.html", **await task_view.create_form(access))
     # The form closes and the waiting list (outside it) starts polling.
-    creating = await task_actions.pending_creations(access.id)
+    creating = await task_requests.pending_creations(access.id)
     oob = await fragment("_task_creating.html", access=access, creating=creating, oob=True)
     response.set_data(await response.get_data() + await oob.get_data())
     return _events(response, toast=message)
@@ -174,11 +175,11 @@ async def act(slug: str, task_id: int, name: str) -> Response:
     form = await request.form
     try:
         # Whether the action makes sense at all comes before what was typed into it.
-        reason = task_actions.refusal(task, kind)
+        reason = task_requests.refusal(task, kind)
         if reason:
             raise ActionProblem(reason)
         action = await _read_action(access, kind, form)
-        await task_actions.queue_action(task, action)
+        await task_requests.queue_action(task, action)
     except ActionProblem as problem:
         return await _refused(access, task, problem)
     message = DONE_MESSAGES[kind]
@@ -194,17 +195,17 @@ async def act(slug: str, task_id: int, name: str) -> Response:
     return _events(response, toast=message)
 
 
-async def _read_action(access: ProjectAccess, kind: UserActionKind, form) -> UserAction:
+async def _read_action(access: ProjectAccess, kind: UserActionKind, form) -> RequestedAction:
     values: dict[str, object] = {}
     if kind is UserActionKind.FORCE_LINK_PR:
-        values["pr_number"] = task_actions.parse_pr_number(form.get("pr_number"))
+        values["pr_number"] = task_requests.parse_pr_number(form.get("pr_number"))
     elif kind is UserActionKind.CHANGE_REPO:
-        values["repo"] = await task_actions.canonical_repo(access.id, form.get("repo"))
+        values["repo"] = await task_requests.canonical_repo(access.id, form.get("repo"))
     elif kind is UserActionKind.ADD_NOTE:
-        values["text"] = task_actions.parse_note(form.get("note"))
-    return UserAction(
+        values["text"] = task_requests.parse_note(form.get("note"))
+    return RequestedAction(
         kind=kind,
-        action_id=task_actions.action_id_from(form.get("action_id")),
+        action_id=task_requests.action_id_from(form.get("action_id")),
         by=g.session.username,
         **values,  # type: ignore[arg-type]
     )

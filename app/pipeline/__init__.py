@@ -16,8 +16,13 @@ effects. Modules, one concept each:
                   stable idempotency `key`; `effect_from_json` for the outbox.
 - `events`:       TimelineEvent(source, event_type, ref, at), Source, EventType.
 - `links`:        the strict closing-reference parser (ClosingRef, pull_request_references).
+- `github_facts`: GitHub JSON (webhook payloads, REST reads) -> the facts above.
 - `taskspec`:     TaskSpec versions and the issue title/body rendering (injection-safe).
-- `decide`:       `decide(state, fact, rules, now) -> Decision`, one function per rule.
+- `decide`:       `decide(state, fact, rules, now) -> Decision`, dispatching by fact type to
+                  one rule function each in `rules_asana`, `rules_github`, `rules_people`;
+                  then `converge.settle` plans what the new state calls for and sets the
+                  status from `judge` (holds first, then progress, then the CI verdict).
+- `draft`:        the scratchpad a decision is built on (internal).
 
 The contract with the shell:
 1. A task row exists before its first fact (the id is in every key and in the issue marker):

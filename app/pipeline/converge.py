@@ -28,6 +28,7 @@ from app.pipeline.status import AsanaStatus, PipelineStatus
 from app.pipeline.taskspec import (
     OPENCODE_COMMAND,
     TaskSpec,
+    agent_safe,
     issue_body,
     issue_title,
     task_marker,
@@ -42,7 +43,9 @@ def settle(draft: Draft) -> None:
         close_cancelled_issue(draft)
     else:
         reopen_uncancelled_issue(draft)
-    if status is None:
+    if status is None and draft.state.seen:
+        # Before the first full read of the Asana task nothing is known about AutoTask, the
+        # repo or the status, so nothing may move yet.
         advance(draft)
     set_status(draft)
 
@@ -58,15 +61,17 @@ def set_status(draft: Draft) -> None:
         )
 
 
-def _comment(draft: Draft, key: str, body: str, purpose: str) -> None:
+def _comment(draft: Draft, key: str, body: str, purpose: str, why: str) -> None:
     state = draft.state
     assert state.repo is not None and state.issue_number is not None
+    if purpose != "opencode":
+        body = agent_safe(body)
     text = f"{body}\n\n{effect_marker(key)}"
-    draft.plan(CommentOnIssue(key, state.repo, state.issue_number, text, purpose))
+    draft.plan(CommentOnIssue(key, state.repo, state.issue_number, text, purpose), why=why)
 
 
-def _story(draft: Draft, key: str, text: str, purpose: str) -> None:
-    draft.plan(PostAsanaStory(key, draft.state.asana_gid, text, purpose))
+def _story(draft: Draft, key: str, text: str, purpose: str, why: str) -> None:
+    draft.plan(PostAsanaStory(key, draft.state.asana_gid, text, purpose), why=why)
 
 
 # -- holds ---------------------------------------------------------------------------------
@@ -83,18 +88,21 @@ def pause_or_resume(draft: Draft) -> None:
         rnd = state.pause_round + 1
         draft.update(paused=True, pause_round=rnd)
         key = draft.key("label", "add", label, "r" + str(rnd))
-        draft.plan(AddLabel(key, state.repo, state.issue_number, label))
+        draft.plan(AddLabel(key, state.repo, state.issue_number, label), why="AutoTask is off")
         _comment(
             draft,
             draft.key("comment", "paused", "r" + str(rnd)),
             "AutoTask was turned off in Asana: Auto-Flow has paused this task and will not "
             "act on it until AutoTask is on again.",
             "paused",
+            "AutoTask is off",
         )
     elif not paused_now and state.paused:
         draft.update(paused=False)
         key = draft.key("label", "remove", label, "r" + str(state.pause_round))
-        draft.plan(RemoveLabel(key, state.repo, state.issue_number, label))
+        draft.plan(
+            RemoveLabel(key, state.repo, state.issue_number, label), why="AutoTask is on again"
+        )
 
 
 def close_cancelled_issue(draft: Draft) -> None:
@@ -106,7 +114,10 @@ def close_cancelled_issue(draft: Draft) -> None:
     if state.issue_number is None or state.repo is None or state.issue_state == "closed":
         return
     key = draft.key("close_issue", "r" + str(state.cancel_round))
-    draft.plan(CloseIssue(key, state.repo, state.issue_number, "not_planned"))
+    draft.plan(
+        CloseIssue(key, state.repo, state.issue_number, "not_planned"),
+        why="Status is Cancelled in Asana",
+    )
 
 
 def reopen_uncancelled_issue(draft: Draft) -> None:
@@ -116,7 +127,10 @@ def reopen_uncancelled_issue(draft: Draft) -> None:
     if state.issue_state != "closed" or state.repo is None or state.issue_number is None:
         return
     if state.has_planned(draft.key("close_issue", rnd)):
-        draft.plan(ReopenIssue(draft.key("reopen_issue", rnd), state.repo, state.issue_number))
+        draft.plan(
+            ReopenIssue(draft.key("reopen_issue", rnd), state.repo, state.issue_number),
+            why="no longer Cancelled in Asana",
+        )
 
 
 def _bump_cancel_round(draft: Draft) -> TaskState:
@@ -158,7 +172,8 @@ def create_issue(draft: Draft) -> None:
         issue_body(spec, draft.rules.context),
         task_marker(state.task_id),
     )
-    if draft.plan(effect) or state.has_planned(effect.key):
+    why = "AutoTask on, repo resolved, not cancelled"
+    if draft.plan(effect, why=why) or state.has_planned(effect.key):
         draft.update(issue_requested=True)
 
 
@@ -166,12 +181,15 @@ def announce_issue(draft: Draft) -> None:
     """The agent starts on a comment (never the body), then people in Asana get the link."""
     state = draft.state
     number = state.issue_number
-    _comment(draft, draft.key("comment", "opencode", "issue", number), OPENCODE_COMMAND, "opencode")
+    why = f"issue #{number} created"
+    key = draft.key("comment", "opencode", "issue", number)
+    _comment(draft, key, OPENCODE_COMMAND, "opencode", why)
     _story(
         draft,
         draft.key("asana_story", "issue_created", "issue", number),
         f"Auto-Flow opened GitHub issue #{number} for this task: {state.issue_url or ''}".rstrip(),
         "issue_created",
+        why,
     )
 
 
@@ -183,6 +201,7 @@ def announce_prs(draft: Draft) -> None:
                 draft.key("asana_story", "pr_linked", "pr", pr.number),
                 f"Pull request #{pr.number} is linked to this task: {pr.url}".rstrip(": "),
                 "pr_linked",
+                f"PR #{pr.number} linked",
             )
 
 
@@ -209,9 +228,13 @@ def deployed(draft: Draft, sha: str, rnd: str) -> None:
     state = draft.state
     text = f"CI passed on the merge commit {sha[:7]}: the task is DEPLOYED."
     if not state.asana_completed:
-        draft.plan(CompleteAsanaTask(draft.key("complete_asana", sha, rnd), state.asana_gid))
-    _comment(draft, draft.key("comment", "deployed", sha, rnd), text, "deployed")
-    _story(draft, draft.key("asana_story", "deployed", sha, rnd), text, "deployed")
+        draft.plan(
+            CompleteAsanaTask(draft.key("complete_asana", sha, rnd), state.asana_gid),
+            why=f"CI green on {sha[:7]}",
+        )
+    why = f"CI green on {sha[:7]}"
+    _comment(draft, draft.key("comment", "deployed", sha, rnd), text, "deployed", why)
+    _story(draft, draft.key("asana_story", "deployed", sha, rnd), text, "deployed", why)
 
 
 def failed(draft: Draft, sha: str, rnd: str) -> None:
@@ -219,8 +242,12 @@ def failed(draft: Draft, sha: str, rnd: str) -> None:
     red = [run for run in state.ci_on(sha) if run.red]
     runs = "\n".join(f"- {run.name or run.workflow_id}: {run.conclusion} {run.url}" for run in red)
     text = f"CI failed on the merge commit {sha[:7]}:\n{runs}"
-    _comment(draft, draft.key("comment", "ci_failed", sha, rnd), text, "ci_failed")
-    _story(draft, draft.key("asana_story", "ci_failed", sha, rnd), text, "ci_failed")
+    why = f"CI failed on {sha[:7]}"
+    _comment(draft, draft.key("comment", "ci_failed", sha, rnd), text, "ci_failed", why)
+    _story(draft, draft.key("asana_story", "ci_failed", sha, rnd), text, "ci_failed", why)
     if state.completed_by_us and state.asana_completed:
         # Only a completion we made is undone; a person's own completion stands.
-        draft.plan(ReopenAsanaTask(draft.key("reopen_asana", sha, rnd), state.asana_gid))
+        draft.plan(
+            ReopenAsanaTask(draft.key("reopen_asana", sha, rnd), state.asana_gid),
+            why=f"CI failed on {sha[:7]} after Auto-Flow completed the task",
+        )

@@ -40,7 +40,7 @@ class Draft:
         ref = {k: v for k, v in ref.items() if v is not None and v != ""}
         self.events.append(TimelineEvent(source or self.source, event_type, ref, self.now))
 
-    def plan(self, effect: Effect, *, remember: bool = True) -> bool:
+    def plan(self, effect: Effect, *, why: str = "", remember: bool = True) -> bool:
         """Plan an effect unless its key was planned before (for this task, ever). With
         remember=False the key is only kept out of this decision twice."""
         if self.state.has_planned(effect.key) or any(e.key == effect.key for e in self.effects):
@@ -54,5 +54,6 @@ class Draft:
             key=effect.key,
             kind=effect.kind,
             purpose=getattr(effect, "purpose", None),
+            reason=why,
         )
         return True

@@ -55,6 +55,14 @@ class ClosingRef:
     def points_at(self, repo: str, number: int) -> bool:
         return self.number == number and self.repo.lower() == repo.lower()
 
+    def to_json(self) -> dict[str, str | int]:
+        """For a delivery's safe summary: keyword, repo and number, never the text around."""
+        return {"keyword": self.keyword, "repo": self.repo, "number": self.number}
+
+    @classmethod
+    def from_json(cls, data: dict) -> ClosingRef:
+        return cls(str(data["keyword"]), str(data["repo"]), int(data["number"]))
+
 
 def visible_text(text: str) -> str:
     """The text with code blocks, inline code, HTML comments and quoted lines blanked out, so

@@ -18,7 +18,7 @@ from app.pipeline.judge import latest_runs
 from app.pipeline.links import closes_issue
 from app.pipeline.state import CiRun, LinkedPr, TaskState
 
-# Runs kept while the merge commit is unknown (PR heads, pushes): enough for any real PR.
+# Runs kept per task (latest attempt per workflow and commit): plenty for a PR's pushes.
 MAX_CI_RUNS = 60
 
 
@@ -104,7 +104,8 @@ def on_issue_comment(draft: Draft, fact: IssueCommentFact) -> None:
         draft.plan(
             RereadPullRequest(
                 draft.key("reread_pr", number, "comment", fact.comment_id), fact.repo, number
-            )
+            ),
+            why=f"the agent reported PR #{number}",
         )
 
 
@@ -204,20 +205,33 @@ def follow_pull_request(draft: Draft) -> None:
     sha = pr.merge_sha if pr else None
     draft.update(pr_number=pr.number if pr else None, pr_url=pr.url if pr else None, merge_sha=sha)
     if sha and sha != state.merge_sha:
-        # Runs seen before the merge are joined now; anything not on the merge commit goes.
-        draft.update(ci=tuple(r for r in state.ci if r.head_sha == sha))
-        draft.plan(RereadWorkflowRuns(draft.key("reread_runs", sha), state.repo or "", sha))
+        # Runs seen before the merge are joined by the verdict now; ask for any we missed.
+        draft.plan(
+            RereadWorkflowRuns(draft.key("reread_runs", sha), state.repo or "", sha),
+            why=f"merged as {sha[:7]}: join the runs already there",
+        )
 
 
 # -- CI ------------------------------------------------------------------------------------
 
 
+def _capped(runs: tuple[CiRun, ...], merge_sha: str | None) -> tuple[CiRun, ...]:
+    """At most MAX_CI_RUNS runs; the merge commit's are never dropped, others oldest first."""
+    if len(runs) <= MAX_CI_RUNS:
+        return runs
+    others = sorted((r for r in runs if r.head_sha != merge_sha), key=lambda r: r.run_id)
+    drop = {id(r) for r in others[: len(runs) - MAX_CI_RUNS]}
+    return tuple(r for r in runs if id(r) not in drop)
+
+
 def on_workflow_run(draft: Draft, fact: WorkflowRunFact) -> None:
     state = draft.state
-    if not _ours(state, fact.repo):
-        return
-    if state.merge_sha and fact.head_sha != state.merge_sha:
-        return  # a run on a PR head or another commit: not the merge commit's CI
+    if state.repo is not None and not _ours(state, fact.repo):
+        return  # with no repo yet, keep it: a run on the future merge commit must not be lost
+    # Every commit's runs are kept (their latest attempt), not only the merge commit's: the
+    # merge we follow can change (a later merge of another linked PR), and keeping them all
+    # makes the outcome independent of the order facts arrive in. Only the merge commit's
+    # runs count for the verdict (`judge.progress`).
     run = CiRun(
         workflow_id=fact.workflow_id,
         run_id=fact.run_id,
@@ -235,10 +249,7 @@ def on_workflow_run(draft: Draft, fact: WorkflowRunFact) -> None:
     if current is not None and not run.newer_than(current):
         return  # a duplicate, or an older attempt arriving late
     _received(draft, fact.delivery_id)
-    runs = latest_runs((*state.ci, run))
-    if len(runs) > MAX_CI_RUNS:
-        runs = tuple(r for r in runs if r.head_sha == run.head_sha)
-    draft.update(ci=runs)
+    draft.update(ci=_capped(latest_runs((*state.ci, run)), state.merge_sha))
     draft.event(
         EventType.CI_UPDATED,
         sha=run.head_sha,

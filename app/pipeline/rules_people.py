@@ -68,13 +68,16 @@ def retry(draft: Draft, action: UserAction) -> None:
 def resync(draft: Draft, action: UserAction) -> None:
     """Re-read the task (and its PR and the merge commit's runs): the answers are facts."""
     state = draft.state
-    draft.plan(RereadAsanaTask(draft.key("reread_asana", action.action_id), state.asana_gid))
+    why = f"{action.kind.value} by {action.by or action.via}"
+    draft.plan(
+        RereadAsanaTask(draft.key("reread_asana", action.action_id), state.asana_gid), why=why
+    )
     if state.repo and state.pr_number is not None:
         key = draft.key("reread_pr", state.pr_number, action.action_id)
-        draft.plan(RereadPullRequest(key, state.repo, state.pr_number))
+        draft.plan(RereadPullRequest(key, state.repo, state.pr_number), why=why)
     if state.repo and state.merge_sha:
         key = draft.key("reread_runs", state.merge_sha, action.action_id)
-        draft.plan(RereadWorkflowRuns(key, state.repo, state.merge_sha))
+        draft.plan(RereadWorkflowRuns(key, state.repo, state.merge_sha), why=why)
 
 
 def change_repo(draft: Draft, action: UserAction) -> None:
@@ -104,7 +107,7 @@ def force_link_pr(draft: Draft, action: UserAction) -> None:
     if number not in state.forced_prs:
         draft.update(forced_prs=tuple(sorted((*state.forced_prs, number))))
     key = draft.key("reread_pr", number, action.action_id)
-    draft.plan(RereadPullRequest(key, state.repo, number))
+    draft.plan(RereadPullRequest(key, state.repo, number), why=f"PR #{number} linked by hand")
 
 
 def add_note(draft: Draft, action: UserAction) -> None:
@@ -120,7 +123,8 @@ def add_note(draft: Draft, action: UserAction) -> None:
             draft.state.asana_gid,
             f"Note from {author}: {text[:MAX_NOTE]}",
             "note",
-        )
+        ),
+        why=f"note by {author}",
     )
 
 

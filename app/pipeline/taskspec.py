@@ -29,6 +29,7 @@ _MARKER_RE = re.compile(r"<!--\s*autoflow:task:(\d+)\s*-->")
 # The agent's trigger words, anywhere they start a word (`/opencode`, `/oc`).
 _COMMAND_RE = re.compile(r"(?<![\w/])/(?=(?:opencode|oc)\b)", re.IGNORECASE)
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_AGENT_TRIGGER_RE = re.compile(r"/([oO])(?=[cC])")
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,14 @@ def neutralise_title(text: str) -> str:
     )
     text = text.replace("<!--", "<!\u2010-")
     return text or "Untitled task"
+
+
+def agent_safe(text: str) -> str:
+    """A comment of ours that must not start the agent: its usual workflow runs on any comment
+    whose body `contains` "/oc" (case-insensitive), so a run URL like github.com/acme/ocean/...
+    would. Percent-encode that "o" (URLs still resolve; plain text shows %6F, rarely)."""
+    # Reference: https://opencode.ai/docs/github/ (the workflow's `if: contains(..., '/oc')`)
+    return _AGENT_TRIGGER_RE.sub(lambda m: "/%" + format(ord(m.group(1)), "02X"), text)
 
 
 def _one_line(text: str) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 from app.pipeline.facts import UserActionKind
 from app.pipeline.status import PipelineStatus
-from app.services import project_config, task_actions, task_imports, task_queries
+from app.services import project_config, task_imports, task_queries, task_requests
 from app.services.integration_readiness import integration_status
 from app.services.projects import ProjectAccess
 from app.services.task_queries import TaskDetail, TaskFilter
@@ -58,10 +58,10 @@ async def create_form(
         "access": access,
         "repos": await project_config.github_repos(access.id),
         "asana_projects": asana.projects,
-        "creating": await task_actions.pending_creations(access.id),
+        "creating": await task_requests.pending_creations(access.id),
         "form": form or {},
         "errors": errors or {},
-        "request_id": task_actions.new_action_id(),
+        "request_id": task_requests.new_action_id(),
     }
 
 
@@ -77,13 +77,13 @@ async def dashboard(access: ProjectAccess, query: TaskFilter) -> dict[str, Any]:
 async def live(access: ProjectAccess, task: TaskDetail, before_id: int | None = None):
     """The parts of the task page that move: header facts, pending actions, the timeline."""
     events, has_older = await task_queries.timeline(task.id, before_id)
-    busy = await task_actions.task_is_busy(task.id)
+    busy = await task_requests.task_is_busy(task.id)
     return {
         "access": access,
         "task": task,
         "lines": [describe(event) for event in events],
         "has_older": has_older,
-        "pending": await task_actions.pending_actions(task.id),
+        "pending": await task_requests.pending_actions(task.id),
         "poll": poll_seconds(task.status, busy),
     }
 
@@ -100,8 +100,8 @@ async def actions(
         "access": access,
         "task": task,
         "repos": await project_config.github_repos(access.id),
-        "refusals": {kind.value: task_actions.refusal(task, kind) for kind in UserActionKind},
-        "action_id": task_actions.new_action_id(),
+        "refusals": {kind.value: task_requests.refusal(task, kind) for kind in UserActionKind},
+        "action_id": task_requests.new_action_id(),
         "error": error,
         "error_field": error_field,
         "message": message,

@@ -4,16 +4,12 @@ never bodies or free text that might carry a secret. Pure functions."""
 from __future__ import annotations
 
 import hashlib
-import re
 from typing import Any
 
 from app.integrations.asana.webhooks import AsanaEvent
+from app.pipeline.github_facts import created_pr_number
 from app.pipeline.links import pull_request_references
-
-# The hidden line our issues carry, and the OpenCode agent's answer once its PR is open: read at
-# receipt so that only the numbers are kept, never the bodies.
-TASK_MARKER = re.compile(r"<!-- autoflow:task:(\d+) -->")
-CREATED_PR = re.compile(r"^\s*Created PR #(\d+)\b")
+from app.pipeline.taskspec import marker_task_id
 
 # Events the pipeline acts on; any other well-signed event is acknowledged and recorded as
 # ignored (GitHub sends many types, and an error answer would mark the hook as failing).
@@ -33,9 +29,8 @@ def _compact(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
-def _first_number(pattern: re.Pattern[str], text: Any) -> int | None:
-    found = pattern.search(text) if isinstance(text, str) else None
-    return int(found.group(1)) if found else None
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _closing_refs(payload: dict[str, Any]) -> list[dict[str, Any]] | None:
@@ -72,9 +67,13 @@ def github_summary(event: str, payload: dict[str, Any]) -> dict[str, Any]:
                 if isinstance(label, dict)
             ]
             or None,
-            "marker_task": _first_number(TASK_MARKER, _pick(payload, "issue", "body")),
+            # Our hidden task marker and the agent's "Created PR #N", read by the pipeline's own
+            # parsers at receipt: only the numbers are kept, never the bodies.
+            "marker_task": marker_task_id(_text(_pick(payload, "issue", "body"))),
             "comment_author": _pick(payload, "comment", "user", "login"),
-            "created_pr": _first_number(CREATED_PR, _pick(payload, "comment", "body")),
+            "created_pr": created_pr_number(_text(_pick(payload, "comment", "body")))
+            if event == "issue_comment"
+            else None,
         }
     elif event == "pull_request":
         specific = {

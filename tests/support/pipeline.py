@@ -49,13 +49,15 @@ class Loop:
         self.worker = start_worker(name, self.database_url, self.tmp_path, **self.worker_env())
         return self.worker
 
-    async def create_task(self, name: str, *, autotask: bool = True, repo: bool = True) -> str:
+    async def create_task(
+        self, name: str, *, autotask: bool = True, repo_option: str | None = None
+    ) -> str:
+        """Create a task as a person would in Asana; the Repo option defaults to the demo
+        repository's."""
         seed = self.sandbox.seed
-        fields: dict[str, Any] = {}
+        fields: dict[str, Any] = {seed.repo_field_gid: repo_option or seed.repo_option_gid}
         if autotask:
             fields[seed.autotask_field_gid] = seed.autotask_yes_gid
-        if repo:
-            fields[seed.repo_field_gid] = seed.repo_option_gid
         task = await self.asana.create_task(
             seed.project_gid, name, notes="Export the report as CSV.", custom_fields=fields
         )

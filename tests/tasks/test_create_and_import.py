@@ -16,7 +16,7 @@ from app.demo import DEMO_SLUG, seed_extra_repos, setup_demo
 from app.jobs.runtime import HTTP_SESSION, worker_settings
 from app.jobs.task_requests import create_asana_task
 from app.services.projects import get_by_slug
-from app.services.task_actions import CREATE_ASANA_TASK
+from app.services.task_requests import CREATE_ASANA_TASK
 from tests.tasks.conftest import queued_jobs
 
 IMPORT_JOB = "pipeline:import_asana_tasks"

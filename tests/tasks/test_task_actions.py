@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.jobs.task_requests import apply_user_action
-from app.services.task_actions import APPLY_USER_ACTION
+from app.jobs.defer import ADVANCE_TASK
+from app.jobs.facts import user_action_fact
+from app.jobs.pipeline import advance
 from tests.tasks.conftest import queued_jobs
 
 ACTIONS = {
@@ -41,10 +42,15 @@ async def without_issue(cast, make_task, repos):
     return await make_task(cast.project, "No repo yet", status="NEEDS_REPO")
 
 
+async def queued_actions() -> list[dict]:
+    jobs = await queued_jobs(ADVANCE_TASK)
+    return [job for job in jobs if job["args"]["fact"]["kind"] == "user.action"]
+
+
 async def _run_queued_actions() -> None:
-    """What the worker would do: decide every queued user action, in order."""
-    for job in await queued_jobs(APPLY_USER_ACTION):
-        await apply_user_action(**job["args"])
+    """What the worker's advance_task does with a user action (it reads nothing first)."""
+    for job in await queued_actions():
+        await advance(job["args"]["task_id"], [user_action_fact(job["args"]["fact"])])
 
 
 def _target(name: str, with_issue: int, without_issue: int) -> int:
@@ -65,9 +71,9 @@ async def test_an_editor_queues_each_action_and_the_timeline_records_it(
 
     assert response.status == 200, response.text
     assert "queued" in response.headers["HX-Trigger"].lower()
-    jobs = await queued_jobs(APPLY_USER_ACTION)
+    jobs = await queued_actions()
     assert [job["lock"] for job in jobs] == [f"task:{task_id}"]
-    assert jobs[0]["args"]["action"]["by"] == "eddie"
+    assert jobs[0]["args"]["fact"]["action"]["by"] == "eddie"
     # The timeline comes back out of band, polling while the action waits.
     assert response.select_one("#task-timeline[hx-swap-oob]")["hx-trigger"] == "every 2s"
 
@@ -81,7 +87,7 @@ async def test_an_admin_may_act_as_well(cast, signed_in, with_issue):
     browser = await signed_in(cast.admin)
     response = await browser.post(f"/partials/p/shop/t/{with_issue}/actions/resync", htmx=True)
     assert response.status == 200
-    assert len(await queued_jobs(APPLY_USER_ACTION)) == 1
+    assert len(await queued_actions()) == 1
 
 
 @pytest.mark.parametrize("name", list(ACTIONS))
@@ -99,7 +105,7 @@ async def test_a_viewer_sees_no_actions_and_is_refused_when_posting(
     assert page.select_one("#task-actions") is None
     assert page.select("form[hx-post*='/actions/']") == []
     assert response.status == 403
-    assert await queued_jobs(APPLY_USER_ACTION) == []
+    assert await queued_actions() == []
 
 
 @pytest.mark.parametrize("bad", ["abc", "0", "-3", "4.5", "", "#", "2147483648", "١٢"])
@@ -113,7 +119,7 @@ async def test_force_link_refuses_a_pr_that_is_not_a_positive_number(
     assert response.status == 422
     assert "whole number" in response.texts("#task-actions .field-error")[0]
     assert response.select_one("#pr-number")["aria-invalid"] == "true"
-    assert await queued_jobs(APPLY_USER_ACTION) == []
+    assert await queued_actions() == []
 
 
 async def test_force_link_accepts_a_number_written_with_a_hash(cast, signed_in, with_issue):
@@ -122,7 +128,7 @@ async def test_force_link_accepts_a_number_written_with_a_hash(cast, signed_in, 
         f"/partials/p/shop/t/{with_issue}/actions/force-link-pr", {"pr_number": " #42 "}, htmx=True
     )
     assert response.status == 200
-    assert (await queued_jobs(APPLY_USER_ACTION))[0]["args"]["action"]["pr_number"] == 42
+    assert (await queued_actions())[0]["args"]["fact"]["action"]["pr_number"] == 42
 
 
 async def test_force_link_before_the_issue_exists_is_explained(cast, signed_in, without_issue):
@@ -151,7 +157,7 @@ async def test_a_repo_outside_the_project_is_refused(
     assert response.texts("#task-actions .field-error") == [
         "Choose one of this project's repositories."
     ]
-    assert await queued_jobs(APPLY_USER_ACTION) == []
+    assert await queued_actions() == []
 
 
 async def test_the_repo_picker_offers_the_projects_repositories_and_says_create_issue_on_needs_repo(
@@ -191,7 +197,7 @@ async def test_on_a_cancelled_task_actions_that_make_no_sense_are_explained(
     assert (
         page.select_one("#task-actions button[disabled]").get_text(strip=True) == "Retry pipeline"
     )
-    assert await queued_jobs(APPLY_USER_ACTION) == []
+    assert await queued_actions() == []
 
 
 async def test_on_a_cancelled_task_a_resync_and_a_note_still_work(cast, signed_in, make_task):
@@ -257,4 +263,4 @@ async def test_an_unknown_action_or_another_projects_task_is_not_found(
     foreign = await browser.post(f"/partials/p/shop/t/{theirs}/actions/resync", htmx=True)
     huge = await browser.post("/partials/p/shop/t/2147483648/actions/resync", htmx=True)
     assert unknown.status == foreign.status == huge.status == 404
-    assert await queued_jobs(APPLY_USER_ACTION) == []
+    assert await queued_actions() == []

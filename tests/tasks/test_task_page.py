@@ -8,7 +8,7 @@ import json
 import pytest
 
 from app.db.engine import fetch
-from app.services.task_actions import APPLY_USER_ACTION
+from app.jobs.defer import ADVANCE_TASK
 
 
 @pytest.fixture
@@ -117,9 +117,14 @@ async def test_a_task_with_queued_work_polls_fast_and_shows_what_waits(cast, sig
         INSERT INTO procrastinate_jobs (queue_name, task_name, lock, args, status)
         VALUES ('default', $1, $2, $3::jsonb, 'todo')
         """,
-        APPLY_USER_ACTION,
+        ADVANCE_TASK,
         f"task:{task_id}",
-        json.dumps({"task_id": task_id, "action": {"kind": "retry", "by": "eddie"}}),
+        json.dumps(
+            {
+                "task_id": task_id,
+                "fact": {"kind": "user.action", "action": {"kind": "retry", "by": "eddie"}},
+            }
+        ),
     )
     browser = await signed_in(cast.viewer)
 
