@@ -19,9 +19,12 @@ async def forwards():
             -- The dashboard orders by (updated_at, id) descending and continues after the last
             -- row it showed: with id in the index, page 400 is one index descent like page 1.
             CREATE INDEX tasks_project_keyset_idx ON tasks (project, updated_at DESC, id DESC);
-            -- A status filter (and the counts per status, index-only).
+            -- A status filter, continued the same way.
             CREATE INDEX tasks_project_status_keyset_idx
                 ON tasks (project, status, updated_at DESC, id DESC);
+            -- The counts per status: an index-only scan of narrow entries, already grouped
+            -- (half the time of scanning the wide index above, at 100k tasks).
+            CREATE INDEX tasks_project_status_idx ON tasks (project, status);
             CREATE INDEX task_imports_project_idx ON task_imports (project, id DESC);
             """
         )

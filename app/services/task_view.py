@@ -108,9 +108,27 @@ async def actions(
     }
 
 
+def opencode_commands(task: TaskDetail) -> str | None:
+    """What to paste in a terminal to work on the task with OpenCode on one's own machine
+    (roadmap section 4: the server never launches a program; it shows the commands). Only ids
+    and the repository name go in, never free text, so the lines are safe to paste."""
+    if not task.repo_name:
+        return None
+    name = task.repo_name.rsplit("/", 1)[-1]
+    lines = [f"gh repo clone {task.repo_name}", f"cd {name}"]
+    if task.pr_number is not None:
+        lines.append(f"gh pr checkout {task.pr_number}")
+    if task.issue_number is not None:
+        lines.append(f"opencode run 'Implement issue #{task.issue_number} of {task.repo_name}'")
+    else:
+        lines.append("opencode")
+    return "\n".join(lines)
+
+
 async def task_page(access: ProjectAccess, task: TaskDetail) -> dict[str, Any]:
     return {
         **await live(access, task),
         **await actions(access, task),
         "specs": await task_queries.taskspec_versions(task.id),
+        "opencode": opencode_commands(task),
     }

@@ -86,11 +86,12 @@ async def seed(project_id: int, tasks: int, events: int) -> int:
          WHERE t.project = $1 AND t.id <> $3
         """,
         project_id,
-        max(0, (events - 500) // max(1, tasks - 1)),
+        max(0, -(-(events - 500) // max(1, tasks - 1))),  # rounded up
         busy,
     )
-    await fetch("ANALYZE tasks")
-    await fetch("ANALYZE task_events")
+    # What autovacuum keeps true in a live database: statistics and a visibility map.
+    await fetch("VACUUM ANALYZE tasks")
+    await fetch("VACUUM ANALYZE task_events")
     return busy
 
 
@@ -98,10 +99,12 @@ async def timed(browser: Visitor, path: str, count: int) -> dict[str, float]:
     samples = []
     await browser.get(path)  # warm: templates compiled, statements prepared
     for _ in range(count):
+        # The raw client: the time is the server's, not spent parsing the HTML here.
         started = time.perf_counter()
-        response = await browser.get(path)
+        response = await browser.client.get(path, scope_base=browser.scope)
+        await response.get_data()
         samples.append((time.perf_counter() - started) * 1000)
-        assert response.status == 200, (path, response.status)
+        assert response.status_code == 200, (path, response.status_code)
     samples.sort()
     return {
         "p50_ms": statistics.median(samples),

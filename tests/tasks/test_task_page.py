@@ -171,3 +171,23 @@ async def test_a_path_id_that_cannot_be_a_task_is_not_found(cast, signed_in, pat
     post = await browser.post(f"/partials/p/shop/t/{path_id}/actions/resync", htmx=True)
     assert page.status == 404
     assert post.status in (403, 404)  # a viewer never learns whether the id exists
+
+
+async def test_launch_opencode_shows_commands_to_copy_and_runs_nothing(
+    cast, signed_in, moving_task, make_task
+):
+    no_repo = await make_task(cast.project, "Nowhere yet", status="NEEDS_REPO")
+    browser = await signed_in(cast.viewer)
+
+    page = await browser.get(f"/p/shop/t/{moving_task}")
+    without = await browser.get(f"/p/shop/t/{no_repo}")
+
+    commands = page.select_one("#opencode-commands").get_text()
+    assert commands.splitlines() == [
+        "gh repo clone acme/api",
+        "cd api",
+        "opencode run 'Implement issue #12 of acme/api'",
+    ]
+    assert page.select_one("#task-opencode button[data-copy]")["data-copy"] == commands
+    assert page.select("#task-opencode form") == []  # nothing to post: the server runs nothing
+    assert without.select_one("#task-opencode") is None
