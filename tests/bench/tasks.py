@@ -131,7 +131,9 @@ async def main(tasks: int, events: int, requests: int) -> None:
         started = time.perf_counter()
         busy = await seed(project.id, tasks, events)
         counted = await fetch("SELECT count(*) AS n FROM task_events")
-        print(f"seeded {tasks} tasks, {counted[0]['n']} events in {time.perf_counter() - started:.1f} s")
+        print(
+            f"seeded {tasks} tasks, {counted[0]['n']} events in {time.perf_counter() - started:.1f} s"
+        )
         # Page 400 of 25: the cursor of the 9,975th row, as the pager's link would carry it.
         row = await fetch(
             "SELECT updated_at, id FROM tasks WHERE project = $1"
@@ -158,7 +160,9 @@ async def main(tasks: int, events: int, requests: int) -> None:
             }
             for label, path in routes.items():
                 figures = await timed(browser, path, requests)
-                print(f"{label:28} p50 {figures['p50_ms']:6.1f} ms   p95 {figures['p95_ms']:6.1f} ms")
+                print(
+                    f"{label:28} p50 {figures['p50_ms']:6.1f} ms   p95 {figures['p95_ms']:6.1f} ms"
+                )
 
             print("\nplan: first page")
             print(
@@ -176,6 +180,19 @@ async def main(tasks: int, events: int, requests: int) -> None:
                     project.id,
                     row[0]["updated_at"],
                     row[0]["id"],
+                )
+            )
+            print("plan: counts per status")
+            print(
+                await explain(
+                    "SELECT status, count(*) FROM tasks WHERE project = $1 GROUP BY status",
+                    project.id,
+                )
+            )
+            print("plan: a task's newest timeline page")
+            print(
+                await explain(
+                    "SELECT id FROM task_events WHERE task = $1 ORDER BY id DESC LIMIT 101", busy
                 )
             )
             print("plan: two statuses and a title search")
