@@ -74,9 +74,9 @@ async def persist(task_id: int, project_id: int, decision: Decision) -> list[int
         task_id, [(e.idempotency_key, e.kind, e.to_json()) for e in planned]
     )
     rearmed = await _rearm(task_id, decision.rearm)
-    jobs = [perform_job(task_id, effect_id) for effect_id in [*new_ids, *rearmed]]
+    jobs = [defer.perform_job(task_id, effect_id) for effect_id in [*new_ids, *rearmed]]
     # A re-read is safe to repeat and never recorded: it is a fact waiting to be read.
-    jobs += [advance_job(task_id, {"kind": "reread", "effect": e.to_json()}) for e in rereads]
+    jobs += [defer.advance_job(task_id, {"kind": "reread", "effect": e.to_json()}) for e in rereads]
     await defer.defer(*jobs)
     return new_ids
 

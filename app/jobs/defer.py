@@ -45,6 +45,22 @@ class Job:
     queue: str = QUEUE
 
 
+def advance_job(task_id: int, fact: dict[str, Any], *, queueing_lock: str | None = None) -> Job:
+    """Feed one fact (a JSON envelope, see app/jobs/reads.py) to the task's core."""
+    return Job(
+        ADVANCE_TASK,
+        {"task_id": task_id, "fact": fact},
+        lock=task_lock(task_id),
+        queueing_lock=queueing_lock,
+    )
+
+
+def perform_job(task_id: int, effect_id: int) -> Job:
+    """Perform one outbox row; under the task's lock, so a task's effects run one at a time,
+    in the order planned, between its facts."""
+    return Job(PERFORM_EFFECT, {"effect_id": effect_id}, lock=task_lock(task_id))
+
+
 # One statement for any number of jobs: the jobs travel as one JSON array.
 _DEFER_MANY = """
 SELECT unnest(procrastinate_defer_jobs_v1(ARRAY(

@@ -140,4 +140,4 @@ async def _record(
     async with DB.transaction():
         if await outbox.finish(row.id, status, result, error):
             fact = {**fact, "key": row.idempotency_key, "effect_kind": row.kind}
-            await defer.defer(decisions.advance_job(row.task_id, fact))
+            await defer.defer(defer.advance_job(row.task_id, fact))

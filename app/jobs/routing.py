@@ -16,24 +16,11 @@ from app.services import tasks
 ASANA_TASK_ACTIONS = ("added", "changed", "removed", "deleted", "undeleted")
 
 
-def advance_job(task_id: int, fact: dict[str, Any]) -> defer.Job:
-    return defer.Job(
-        defer.ADVANCE_TASK,
-        {"task_id": task_id, "fact": fact},
-        lock=defer.task_lock(task_id),
-    )
-
-
 def reread_job(task_id: int, fact: dict[str, Any]) -> defer.Job:
     """An Asana fact carries nothing but "this task changed", and `advance_task` re-reads the
     task when it runs: while one such job still waits, a second would read the same state
     again, so it is not queued (one API call per burst of edits, not one per event)."""
-    return defer.Job(
-        defer.ADVANCE_TASK,
-        {"task_id": task_id, "fact": fact},
-        lock=defer.task_lock(task_id),
-        queueing_lock=f"asana-read:{task_id}",
-    )
+    return defer.advance_job(task_id, fact, queueing_lock=f"asana-read:{task_id}")
 
 
 async def asana_task_event(delivery: dict[str, Any]) -> str:
@@ -50,7 +37,7 @@ async def asana_task_event(delivery: dict[str, Any]) -> str:
 async def _advance_each(task_ids: list[int], fact: dict[str, Any]) -> str:
     if not task_ids:
         return "no task of ours"
-    await defer.defer(*(advance_job(task_id, fact) for task_id in task_ids))
+    await defer.defer(*(defer.advance_job(task_id, fact) for task_id in task_ids))
     return "advance queued for task " + ", ".join(str(t) for t in task_ids)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from app.jobs import defer
-from app.jobs.routing import advance_job
 from app.pipeline.facts import UserActionKind
 
 
@@ -25,4 +24,4 @@ class RequestedAction:
 
 async def queue(task_id: int, action: RequestedAction) -> None:
     payload = {**asdict(action), "kind": action.kind.value}
-    await defer.defer(advance_job(task_id, {"kind": "user.action", "action": payload}))
+    await defer.defer(defer.advance_job(task_id, {"kind": "user.action", "action": payload}))
