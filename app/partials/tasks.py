@@ -159,7 +159,8 @@ async def live(slug: str, task_id: int) -> Response:
 async def older_events(slug: str, task_id: int) -> Response:
     access, task = await _task(slug, task_id)
     before = request.args.get("before", "")
-    if not before.isdigit():
+    # Event ids are bigint: 18 digits always fit, and nothing longer can name an event.
+    if not (before.isascii() and before.isdigit() and len(before) <= 18):
         abort(404)
     context = await task_view.live(access, task, before_id=int(before))
     return await fragment("_task_events.html", **context)

@@ -28,6 +28,14 @@ async def _wider_than_the_screen(page: Page) -> list[str]:
     )
 
 
+async def _unlabelled_controls(page: Page) -> list[str]:
+    return await page.evaluate(
+        """() => [...document.querySelectorAll("input:not([type=hidden]), select, textarea")]
+            .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute("aria-label"))
+            .map((el) => el.name || el.id)"""
+    )
+
+
 async def _shot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
@@ -90,6 +98,7 @@ async def test_an_admin_filters_pages_opens_a_task_and_adds_a_note(
             rows = page.locator("#task-list tbody tr")
             await expect(rows).to_have_count(25)
             assert await _wider_than_the_screen(page) == []
+            assert await _unlabelled_controls(page) == []
             await _shot(page, f"{device}-tasks-1-dashboard")
 
             # Filter by a status: the list and the address bar follow.
@@ -120,6 +129,7 @@ async def test_an_admin_filters_pages_opens_a_task_and_adds_a_note(
             await page.get_by_role("link", name="Fix the checkout total").click()
             await expect(page).to_have_url(f"{server.url}/p/shop/t/{blocked}")
             await expect(page.locator("#task-header .badge")).to_have_text("Blocked")
+            assert await _unlabelled_controls(page) == []
             await page.get_by_label("Note").fill(
                 "Checked with <b>finance</b>: totals are off by VAT."
             )

@@ -191,3 +191,13 @@ async def test_launch_opencode_shows_commands_to_copy_and_runs_nothing(
     assert page.select_one("#task-opencode button[data-copy]")["data-copy"] == commands
     assert page.select("#task-opencode form") == []  # nothing to post: the server runs nothing
     assert without.select_one("#task-opencode") is None
+
+
+@pytest.mark.parametrize("before", ["x", "99999999999999999999999", "-1"])
+async def test_a_timeline_page_asked_with_a_bad_cursor_is_not_found(
+    cast, signed_in, make_task, before
+):
+    task_id = await make_task(cast.project, "Quiet", status="DEPLOYED")
+    browser = await signed_in(cast.viewer)
+    older = await browser.get(f"/partials/p/shop/t/{task_id}/timeline?before={before}", htmx=True)
+    assert older.status == 404
