@@ -81,6 +81,8 @@ async def test_status_filters_combine_and_the_partial_pushes_the_page_url(
     assert sorted(fragment.texts(".task-title")) == ["Red", "Stuck"]
     assert fragment.headers["HX-Push-Url"] == "/p/shop?status=FAILED&status=BLOCKED"
     assert fragment.headers["Vary"] == "HX-Request"
+    assert fragment.texts(".list-summary") == ["Showing Failed, Blocked · Clear filters"]
+    assert fragment.select_one(".list-summary a")["href"] == "/p/shop"
     assert fragment.select_one("body > section#task-list, section#task-list") is not None
 
 
