@@ -55,7 +55,7 @@ class Task(Table, tablename="tasks", schema=None):
     )
 
 
-ID = "2026-11-25T08:58:21:974585"
+ID = "2026-11-25T10:10:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "True"
 
