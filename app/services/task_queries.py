@@ -3,7 +3,7 @@ pagination, counts per status, one task with its TaskSpec versions and its timel
 
 Plain queries, no rules, no HTTP; pages, partials and the API share them. The list never uses
 OFFSET: it continues after the last (updated_at, id) it showed, so page 400 costs one index
-descent like page 1 (indexes in piccolo_migrations/autoflow_2026_11_25t09_11_32_000000.py).
+descent like page 1 (indexes in piccolo_migrations/autoflow_2026_11_25t10_20_01_000000.py).
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ class User(Table, tablename="users", schema=None):
     )
 
 
-ID = "2026-11-25T09:11:31:056785"
+ID = "2026-11-25T10:20:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = ""
 

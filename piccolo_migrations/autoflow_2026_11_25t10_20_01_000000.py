@@ -5,7 +5,7 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
 from app.db.migration_sql import execute_script
 
-ID = "2026-11-25T09:11:32:000000"
+ID = "2026-11-25T10:20:01:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "task list keyset indexes"
 
