@@ -1,12 +1,10 @@
-"""The ASGI entry point for hypercorn: `hypercorn app.asgi:app` (settings from the environment)."""
+"""The ASGI entry point for hypercorn: `hypercorn app.asgi:app` (settings from the environment).
 
-from hypercorn.middleware import ProxyFixMiddleware
+Behind a reverse proxy (AUTOFLOW_PROXY_HOPS) `create_app` itself trusts its X-Forwarded-*.
+"""
 
 from app.main import create_app
 from app.settings import Settings
 
 settings = Settings.from_env()
 app = create_app(settings)
-if settings.proxy_hops:
-    # Behind Caddy the client address (login throttling) and scheme come from its headers.
-    app = ProxyFixMiddleware(app, mode="legacy", trusted_hops=settings.proxy_hops)

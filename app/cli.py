@@ -5,11 +5,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import ipaddress
 import logging
 import os
+import re
+import shutil
 import subprocess
 import sys
+import threading
+import time
+import urllib.request
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from app.auth.secrets import new_token
@@ -21,6 +28,11 @@ from app.processes import supervise
 from app.settings import Settings, SettingsError
 
 logger = logging.getLogger("autoflow")
+
+MIGRATIONS_FOLDER = Path(__file__).resolve().parent.parent / "piccolo_migrations"
+MIGRATION_FIELD = re.compile(r'^(ID|DESCRIPTION) = "(.*)"$', re.MULTILINE)
+BANNER_WAIT_SECONDS = 60  # how long `run` waits for the web server before printing anyway
+BANNER_SETTLE_SECONDS = 1.5  # then a moment for the worker's start-up lines
 
 
 class CommandError(RuntimeError):
@@ -63,10 +75,29 @@ def _read_password(args: argparse.Namespace) -> str:
 # -- commands --------------------------------------------------------------------------------
 
 
+def migration_names() -> dict[str, str]:
+    """Migration id -> its description, read from the files in piccolo_migrations/."""
+    names = {}
+    for path in sorted(MIGRATIONS_FOLDER.glob("*.py")):
+        found = dict(MIGRATION_FIELD.findall(path.read_text()))
+        if "ID" in found:
+            names[found["ID"]] = found.get("DESCRIPTION", path.stem)
+    return names
+
+
+def applied_text(applied: list[str]) -> str:
+    """What `migrate`, `run` and `demo` print: each migration applied, with its name."""
+    if not applied:
+        return "The database is up to date."
+    names = migration_names()
+    lines = [f"Applied {len(applied)} migration(s):"]
+    lines += [f"  {m}  {names.get(m, '')}".rstrip() for m in applied]
+    return "\n".join(lines)
+
+
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     dsn, _ = _database(settings)
-    applied = asyncio.run(apply_migrations(dsn))
-    print(f"Applied {len(applied)} migration(s)." if applied else "The database is up to date.")
+    print(applied_text(asyncio.run(apply_migrations(dsn))))
     return 0
 
 
@@ -154,24 +185,20 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     dsn, started_embedded = _database(settings)
     applied = asyncio.run(apply_migrations(dsn))
     if applied:
-        print(f"Applied {len(applied)} migration(s).")
+        print(applied_text(applied), flush=True)
     needs_admin = asyncio.run(_with_pool(dsn, user_count)) == 0
     child_env = dict(os.environ)
-    print(f"\n  Auto-Flow is running at {settings.public_url}\n")
-    if needs_admin:
-        token = settings.init_admin_token
-        if not token:
-            # A one-time token for this run only, printed here and passed to the web process.
-            token = new_token()
-            child_env["INIT_ADMIN_TOKEN"] = token
-        print("  No account exists yet. Create the first admin:")
-        print(f"    open {settings.public_url}/setup and enter the set-up token")
-        if not settings.init_admin_token:
-            print(f"    {token}")
-        else:
-            print("    (the value of INIT_ADMIN_TOKEN)")
-        print("  or, in another shell:  autoflow create-admin --username <you>\n")
-    print("  Stop with Ctrl-C.\n", flush=True)
+    token = None
+    if needs_admin and not settings.init_admin_token:
+        # A one-time token for this run only, printed below and passed to the web process.
+        token = new_token()
+        child_env["INIT_ADMIN_TOKEN"] = token
+    text = run_banner(settings.public_url, needs_admin, token, autoflow_command())
+    # Printed once the web server answers, after the children's start-up lines, so that
+    # nothing buries the set-up token.
+    threading.Thread(
+        target=_print_when_serving, args=(settings, text), name="banner", daemon=True
+    ).start()
 
     commands = [_web_command(settings), [sys.executable, "-m", "app.cli", "worker"]]
     try:
@@ -179,6 +206,62 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         if started_embedded:
             EmbeddedPostgres(settings.data_dir).stop()
+
+
+def autoflow_command() -> str:
+    """How to call this CLI from the current folder: `autoflow` when it is on PATH, else its
+    path (usually `.venv/bin/autoflow`, since a virtualenv is rarely activated)."""
+    script = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    on_path = shutil.which("autoflow")
+    if script and script.name == "autoflow" and on_path and Path(on_path).samefile(script):
+        return "autoflow"
+    candidate = Path(sys.executable).parent / "autoflow"
+    if not candidate.exists():
+        return ".venv/bin/autoflow"
+    try:
+        return str(candidate.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(candidate)
+
+
+def run_banner(public_url: str, needs_admin: bool, token: str | None, command: str) -> str:
+    """What `autoflow run` prints once it serves: the address and, on a first run, how to
+    create the first admin, with the set-up token on a line of its own at the end."""
+    rule = "  " + "-" * 66
+    lines = ["", rule, f"  Auto-Flow is running at {public_url}", ""]
+    if needs_admin:
+        lines += [
+            "  No account exists yet. Create the first admin:",
+            f"    in another shell:  {command} create-admin --username <you>",
+            f"    or open {public_url}/setup and enter the set-up token "
+            + ("printed below." if token else "(the value of INIT_ADMIN_TOKEN)."),
+            "",
+        ]
+    lines += ["  Stop with Ctrl-C.", rule]
+    if needs_admin and token:
+        lines += ["", "  Set-up token:", "", f"      {token}", "", rule]
+    return "\n".join(lines) + "\n"
+
+
+def _print_when_serving(settings: Settings, text: str) -> None:
+    host = settings.host or "127.0.0.1"
+    try:
+        if ipaddress.ip_address(host).is_unspecified:  # bound to every address
+            host = "127.0.0.1"
+    except ValueError:
+        pass  # a name
+    url = f"http://{f'[{host}]' if ':' in host else host}:{settings.port}/healthz"
+    deadline = time.monotonic() + BANNER_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        time.sleep(0.2)
+    time.sleep(BANNER_SETTLE_SECONDS)  # let the worker's start-up lines go first
+    print(text, flush=True)
 
 
 def cmd_new_master_key(settings: Settings, args: argparse.Namespace) -> int:
@@ -222,8 +305,8 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     dsn, started_embedded = _database(settings)
     applied = asyncio.run(apply_migrations(dsn))
     if applied:
-        print(f"Applied {len(applied)} migration(s).")
-    runner = demo.SandboxThread()
+        print(applied_text(applied))
+    runner = demo.SandboxThread(asana_port=args.asana_port, github_port=args.github_port)
     sandbox = runner.start()
     try:
         demo_settings = settings.replace(
@@ -275,9 +358,16 @@ def build_parser() -> argparse.ArgumentParser:
     ).set_defaults(handler=cmd_reencrypt)
     # Listed for --help; its own options are parsed by the sandbox (see main()).
     sub.add_parser("sandbox", help="run the Asana and GitHub sandbox (docs/sandbox.md)")
-    sub.add_parser(
+    demo_parser = sub.add_parser(
         "demo", help="web, worker and the sandbox together, with a configured demo project"
-    ).set_defaults(handler=cmd_demo)
+    )
+    demo_parser.add_argument(
+        "--asana-port", type=int, default=0, help="the sandbox's Asana port (default: any free)"
+    )
+    demo_parser.add_argument(
+        "--github-port", type=int, default=0, help="the sandbox's GitHub port (default: any free)"
+    )
+    demo_parser.set_defaults(handler=cmd_demo)
 
     admin = sub.add_parser("create-admin", help="create an instance admin account")
     admin.add_argument("--username", required=True)

@@ -1,10 +1,12 @@
 """`autoflow demo`: the app, a worker and the Asana/GitHub sandbox together, with an admin and a
 demo project already configured against the sandbox, for a newcomer to click through.
 
-The sandbox runs in this process (a thread with its own event loop) on free loopback ports; its
-state lives in memory and is seeded afresh on every start, so the demo project's settings are
-rewritten each time to point at the new world. The web and worker processes get
-AUTOFLOW_ASANA_API_URL and AUTOFLOW_GITHUB_API_URL pointing at it.
+The sandbox runs in this process (a thread with its own event loop) on loopback ports (free ones
+unless `--asana-port` / `--github-port` fix them); its state lives in memory and is seeded
+afresh on every start, so the demo project's settings are rewritten each time to point at the
+new world. The web and worker processes get AUTOFLOW_ASANA_API_URL and AUTOFLOW_GITHUB_API_URL
+pointing at it. The agent's autopilot is on: the agent's pull requests merge and CI passes by
+themselves, so a task with AutoTask on reaches DEPLOYED with no manual step.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from app.auth.passwords import hash_password
 from app.jobs import defer
 from app.jobs.hooks import hooks_job
 from app.pipeline.status import AsanaStatus
+from app.sandbox.cli import describe_lines
 from app.sandbox.runner import ASANA_TOKEN, GITHUB_TOKEN, Sandbox, Seed
 from app.services import connections
 from app.services import project_config_writes as config_writes
@@ -132,8 +135,17 @@ async def start_demo(settings: Settings, seed: Seed) -> DemoLogin:
 class SandboxThread:
     """The sandbox served from a thread of its own, so the rest of the command stays simple."""
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        *,
+        asana_port: int = 0,
+        github_port: int = 0,
+        autopilot: bool = True,
+    ) -> None:
         self.host = host
+        self.ports = {"asana_port": asana_port, "github_port": github_port}
+        self.autopilot = autopilot
         self.sandbox: Sandbox | None = None
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
@@ -145,7 +157,8 @@ class SandboxThread:
         try:
             self.sandbox = Sandbox()
             seed_extra_repos(self.sandbox)
-            self._loop.run_until_complete(self.sandbox.start(self.host))
+            self.sandbox.github.autopilot.configure(enabled=self.autopilot)
+            self._loop.run_until_complete(self.sandbox.start(self.host, **self.ports))
         except BaseException as error:  # reported to the starting thread
             self._error = error
             self._ready.set()
@@ -178,9 +191,13 @@ def describe(settings: Settings, login: DemoLogin, sandbox: Sandbox) -> str:
             f"    username: {login.username}",
             f"    password: {login.password}   (new on every start)",
             f"  The demo project: {settings.public_url}/p/{login.slug}",
-            f"  Sandbox Asana API:  {sandbox.asana.base_url}",
-            f"  Sandbox GitHub API: {sandbox.github.base_url}",
-            "  (sandbox state lives in memory and starts afresh with every demo run)",
+            "",
+            "  The sandbox (Asana and GitHub imitated; state in memory, afresh on every run):",
+            *describe_lines(sandbox),
+            "  Try it: create a task with AutoTask on, as a colleague in Asana would:",
+            f"    curl -X POST {sandbox.asana.control_url}/tasks -H 'Content-Type: application/json' \\",
+            f'      -d \'{{"project": "{sandbox.seed.project_gid}", "name": "Try the demo", '
+            f'"custom_fields": {{"AutoTask": "Yes", "Repo": "{sandbox.seed.repo}"}}}}\'',
             "",
             "  Stop with Ctrl-C.",
             "",

@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 import aiohttp
+from hypercorn.middleware import ProxyFixMiddleware
 from jinja2 import ChoiceLoader, FileSystemLoader
 from quart import Quart
 
@@ -44,6 +45,14 @@ def create_app(settings: Settings | None = None) -> Quart:
     )
     templating.install(app)
     security.install(app, settings)
+    if settings.proxy_hops:
+        # Behind Caddy the client address (login throttling), scheme and host come from the
+        # X-Forwarded-* values the trusted proxies appended: the right-most `proxy_hops` of
+        # them. With 0 hops a client's X-Forwarded-* headers are ignored. Wrapping asgi_app
+        # (not the app) keeps it in force for hypercorn and the test client alike.
+        app.asgi_app = ProxyFixMiddleware(  # type: ignore[method-assign]
+            app.asgi_app, mode="legacy", trusted_hops=settings.proxy_hops
+        )
     errors.install(app)
 
     from app.pages import auth, members, projects, tasks

@@ -39,6 +39,13 @@ def _parse_positive_int(raw: str) -> int:
     return value
 
 
+def _parse_non_negative_int(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError("expected 0 or a positive whole number")
+    return value
+
+
 def _parse_positive_float(raw: str) -> float:
     value = float(raw)
     if value <= 0:
@@ -131,7 +138,7 @@ REGISTRY: tuple[Setting, ...] = (
         "Number of reverse proxies (e.g. Caddy) in front of the web server whose "
         "X-Forwarded-For/-Proto headers are trusted to give the client address and scheme. "
         "0 trusts none.",
-        int,
+        _parse_non_negative_int,
         "0",
     ),
     Setting(

@@ -4,7 +4,7 @@ app behind a test client, and factories that make users and projects (no seed da
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -33,8 +33,9 @@ def base_settings() -> Settings:
 
 
 @pytest.fixture(scope="session")
-def pg_server(base_settings: Settings) -> str:
-    return database.server_dsn(base_settings.test_database_url)
+def pg_server(base_settings: Settings) -> Iterator[str]:
+    with database.run_server(base_settings.test_database_url) as dsn:
+        yield dsn
 
 
 @pytest.fixture(scope="session")

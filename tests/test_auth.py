@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from app.auth import throttle
-from app.tables import LoginThrottle, Session, User
+from app.tables import LoginThrottle, Project, Session, User
 from tests.conftest import INIT_TOKEN, PASSWORD
 
 
@@ -33,6 +33,13 @@ async def test_the_first_admin_is_created_with_the_init_token_and_signed_in(visi
     assert home.texts(".user-menu summary") == ["A ada"]
     admin = await User.select(User.username, User.is_admin).first()
     assert admin == {"username": "ada", "is_admin": True}
+
+
+async def test_setup_says_where_the_token_comes_from(visitor):
+    page = await visitor().get("/setup")
+    hint = page.texts("#h-token")[0]
+    assert "printed on the console by “autoflow run”" in hint.lower()
+    assert "INIT_ADMIN_TOKEN" in hint
 
 
 async def test_the_init_token_works_only_once(visitor):
@@ -64,7 +71,7 @@ async def test_without_an_init_token_setup_explains_the_alternatives(app, visito
     page = await browser.get("/setup")
     assert page.status == 200
     assert page.select_one("form[action='/setup']") is None
-    assert "autoflow create-admin" in page.select_one("pre.code").text
+    assert ".venv/bin/autoflow create-admin" in page.select_one("pre.code").text
     refused = await browser.post("/setup", _setup_form())
     assert refused.status == 403 and await User.count() == 0
 
@@ -205,6 +212,51 @@ async def test_an_htmx_request_with_an_expired_session_is_sent_to_login(visitor,
     assert response.headers["HX-Redirect"].startswith("/login?next=")
 
 
+async def test_a_form_posted_after_the_session_ended_goes_to_sign_in_and_back(visitor, make_user):
+    admin = await make_user(is_admin=True)
+    browser = visitor()
+    await browser.login(admin.username, PASSWORD)
+    await browser.get("/app")
+    await Session.delete(force=True)
+    by_htmx = await browser.post(
+        "/partials/projects",
+        {"slug": "late", "name": "Late"},
+        htmx=True,
+        headers={"HX-Current-URL": "http://localhost/app?page=2"},
+    )
+    assert by_htmx.status == 401
+    assert by_htmx.headers["HX-Redirect"] == "/login?next=%2Fapp%3Fpage%3D2"
+    plain = await browser.post(
+        "/app/projects",
+        {"slug": "late", "name": "Late"},
+        headers={"Referer": "http://localhost/app"},
+    )
+    assert plain.status == 303 and plain.location == "/login?next=%2Fapp"
+    assert await Project.count() == 0
+    login = await browser.get("/login?next=%2Fapp")
+    assert "Your session has ended" in login.texts(".flash")[0]
+    assert "stale form token" not in login.text
+
+
+async def test_a_stale_token_with_a_live_session_reloads_the_page_it_came_from(visitor, make_user):
+    admin = await make_user(is_admin=True)
+    browser = visitor()
+    await browser.login(admin.username, PASSWORD)
+    response = await browser.post(
+        "/partials/projects",
+        {"slug": "stale", "name": "Stale"},
+        csrf=False,
+        htmx=True,
+        headers={"X-CSRF-Token": "from-an-old-page", "HX-Current-URL": "http://localhost/app"},
+    )
+    assert response.status == 409 and response.headers["HX-Redirect"] == "/app"
+    assert await Project.count() == 0
+    page = await browser.get("/app")
+    assert page.texts(".flash") == [
+        "This page was out of date, so nothing was saved. It has been reloaded: try again."
+    ]
+
+
 async def test_repeated_failures_throttle_the_account_but_only_briefly(visitor, make_user):
     user = await make_user()
     browser = visitor()
@@ -246,11 +298,12 @@ async def test_a_form_post_without_a_valid_csrf_token_is_refused(visitor, make_u
     missing = await browser.post(
         "/login", {"username": user.username, "password": PASSWORD}, csrf=False
     )
-    assert missing.status == 403
+    # Nothing is done; the person is sent back to sign in (not shown a bare refusal).
+    assert missing.status == 303 and missing.location.startswith("/login")
     forged = await browser.post(
         "/login", {"username": user.username, "password": PASSWORD, "csrf_token": "forged"}
     )
-    assert forged.status == 403
+    assert forged.status == 303 and forged.location.startswith("/login")
     assert await Session.count() == 0
 
 
@@ -261,9 +314,13 @@ async def test_a_signed_in_post_needs_the_session_token_not_the_anonymous_one(vi
     anonymous_token = browser.csrf
     await browser.login(admin.username, PASSWORD)
     refused = await browser.post(
-        "/app/projects", {"slug": "x", "name": "X", "csrf_token": anonymous_token}
+        "/app/projects",
+        {"slug": "x", "name": "X", "csrf_token": anonymous_token},
+        headers={"Referer": "http://localhost/app"},
     )
-    assert refused.status == 403
+    # Refused, and sent back to the page it came from to try again with a fresh token.
+    assert refused.status == 303 and refused.location == "/app"
+    assert await Project.count() == 0
     by_header = await browser.post(
         "/partials/projects",
         {"slug": "via-header", "name": "Via header"},

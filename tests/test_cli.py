@@ -10,6 +10,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from app.cli import autoflow_command, run_banner
 from app.tables import Invite, Project, User
 from tests.support import database
 
@@ -137,7 +138,29 @@ async def test_commands_refuse_an_unmigrated_database_and_migrate_fixes_it(pg_se
         assert "run `autoflow migrate` first" in refused.stderr
         migrated = autoflow(dsn, tmp_path, "migrate")
         assert migrated.returncode == 0 and "Applied" in migrated.stdout
+        # Each migration is named, not only counted.
+        assert "2026-11-24T05:30:00:000000  create extension vector" in migrated.stdout
         again = autoflow(dsn, tmp_path, "migrate")
         assert again.stdout.strip() == "The database is up to date."
     finally:
         await database.drop(pg_server, name)
+
+
+def test_the_run_banner_ends_with_the_set_up_token_and_a_command_that_works():
+    text = run_banner("http://127.0.0.1:8000", True, "tok-123", ".venv/bin/autoflow")
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip("- \n")]
+    # The token comes last, on a line of its own, so start-up lines above cannot bury it.
+    assert lines[-2:] == ["Set-up token:", "tok-123"]
+    assert ".venv/bin/autoflow create-admin --username <you>" in text
+    assert "http://127.0.0.1:8000/setup" in text
+
+
+def test_the_run_banner_without_a_first_run_says_only_where_it_runs():
+    text = run_banner("http://127.0.0.1:8000", False, None, "autoflow")
+    assert "Auto-Flow is running at http://127.0.0.1:8000" in text
+    assert "set-up token" not in text.lower() and "create-admin" not in text
+
+
+def test_autoflow_command_names_the_virtualenv_script_when_it_is_not_on_path(monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert autoflow_command().endswith("bin/autoflow")

@@ -1,6 +1,7 @@
 """`autoflow demo` with nothing else started and nothing pressed: it sets up its own webhooks
 against the sandbox, so a task created in the sandbox's Asana with AutoTask on is carried to an
-issue, the agent's `/opencode` comment and its pull request."""
+issue, the agent's PR (merged by the sandbox's autopilot), green CI, DEPLOYED, and completed in
+Asana."""
 
 from __future__ import annotations
 
@@ -34,7 +35,9 @@ async def _status(database_url: str, name: str) -> str | None:
 
 
 @pytest.mark.slow
-async def test_the_demo_carries_a_new_asana_task_to_the_agents_pull_request(database_url, tmp_path):
+async def test_the_demo_carries_a_new_asana_task_to_deployed_with_no_human_step(
+    database_url, tmp_path
+):
     port = _free_port()
     env = dict(
         os.environ,
@@ -71,21 +74,26 @@ async def test_the_demo_carries_a_new_asana_task_to_the_agents_pull_request(data
                 await asyncio.sleep(0.1)
             await asyncio.sleep(1)  # the handshake completes while the create call returns
             name = "Try the demo"
-            await asana.create_task(
+            created = await asana.create_task(
                 project.gid,
                 name,
                 notes="Make the demo do something.",
                 custom_fields={fields["AutoTask"].gid: yes.gid, fields["Repo"].gid: repo.gid},
             )
-        reached = None
-        for _ in range(PATIENCE_SECONDS * 10):
-            assert process.poll() is None, log.read_text()
-            reached = await _status(database_url, name)
-            # With the sandbox's autopilot the agent's PR also merges and CI passes by itself.
-            if reached in ("PR_CREATED", "WAITING_CI", "DEPLOYED"):
-                break
-            await asyncio.sleep(0.1)
-        assert reached in ("PR_CREATED", "WAITING_CI", "DEPLOYED"), (reached, log.read_text())
+            reached = None
+            for _ in range(PATIENCE_SECONDS * 10):
+                assert process.poll() is None, log.read_text()
+                reached = await _status(database_url, name)
+                # The autopilot merges the agent's PR and passes CI on the merge commit.
+                if reached == "DEPLOYED":
+                    break
+                await asyncio.sleep(0.1)
+            assert reached == "DEPLOYED", (reached, log.read_text())
+            for _ in range(PATIENCE_SECONDS * 10):
+                if (await asana.get_task(created.gid)).completed:
+                    break
+                await asyncio.sleep(0.1)
+            assert (await asana.get_task(created.gid)).completed
     finally:
         process.send_signal(signal.SIGINT)
         try:

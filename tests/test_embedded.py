@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import subprocess
 import tempfile
 import uuid
 from pathlib import Path
@@ -70,3 +71,75 @@ def test_as_root_it_refuses_a_data_directory_the_server_user_cannot_reach(tmp_pa
     with pytest.raises(EmbeddedPostgresError, match="AUTOFLOW_DATA_DIR"):
         EmbeddedPostgres(private / "data").ensure_running()
     assert private.stat().st_mode & 0o777 == 0o700
+
+
+def _private_copy_of_pgserver(folder: Path) -> Path:
+    """pgserver's files as they are in a virtual environment inside a private (0700) folder,
+    e.g. a clone in root's home: the package and the libraries the wheel keeps beside it."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("pgserver")
+    assert spec is not None and spec.submodule_search_locations
+    installed = Path(next(iter(spec.submodule_search_locations)))
+    folder.mkdir(mode=0o700)
+    site = folder / "site-packages"
+    shutil.copytree(installed / "pginstall", site / "pgserver" / "pginstall", symlinks=True)
+    shutil.copytree(installed.parent / "pgserver.libs", site / "pgserver.libs", symlinks=True)
+    return site / "pgserver"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root hands the cluster to a system user")
+def test_as_root_it_runs_from_a_virtual_environment_in_a_private_folder(cluster, tmp_path):
+    package = _private_copy_of_pgserver(tmp_path / "root-home")
+    server = EmbeddedPostgres(cluster.data_dir, pgserver_dir=package)
+    try:
+        assert server.ensure_running() is True
+        assert _answers(server)
+    finally:
+        server.stop()
+
+
+@pytest.mark.slow
+def test_binaries_that_cannot_run_fail_at_once_with_their_own_message(cluster, tmp_path):
+    package = _private_copy_of_pgserver(tmp_path / "broken")
+    shutil.rmtree(package.parent / "pgserver.libs")
+    server = EmbeddedPostgres(cluster.data_dir, pgserver_dir=package)
+    with pytest.raises(EmbeddedPostgresError) as refused:
+        server.ensure_running()
+    # The first failure is reported as it is, not ten retries later as "does not answer".
+    assert str(refused.value).startswith("initdb failed")
+    assert "shared libraries" in str(refused.value)
+    assert not refused.value.retryable
+
+
+@pytest.mark.slow
+def test_a_test_run_removes_the_server_of_an_ended_run_and_spares_a_live_one(tmp_path):
+    from tests.support import database
+
+    dead_pid = _exited_pid()
+    live = subprocess.Popen(["sleep", "60"])
+    try:
+        dead_folder, live_folder = database._run_folder(dead_pid), database._run_folder(live.pid)
+        for folder, owner in ((dead_folder, dead_pid), (live_folder, live.pid)):
+            folder.mkdir(mode=0o755)
+            (folder / "owner.pid").write_text(str(owner))
+        dead_server = EmbeddedPostgres(dead_folder / "data")
+        dead_server.ensure_running()
+
+        database._remove_servers_of_ended_runs()
+
+        assert not dead_folder.exists()
+        assert not dead_server.is_running()
+        assert live_folder.exists()
+    finally:
+        live.kill()
+        live.wait()
+        shutil.rmtree(database._run_folder(live.pid), ignore_errors=True)
+        shutil.rmtree(database._run_folder(dead_pid), ignore_errors=True)
+
+
+def _exited_pid() -> int:
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid

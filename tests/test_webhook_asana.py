@@ -1,5 +1,6 @@
-"""`POST /webhooks/asana/<project>?resource=<gid>`: the handshake only inside a set-up window,
-then signed compact events — each recorded once (Asana has no delivery id), heartbeats noted."""
+"""`POST /webhooks/asana/<project>?resource=<gid>`: the handshake only inside a set-up window and
+only with its one-time token, then signed compact events — each recorded once (Asana has no
+delivery id), heartbeats noted."""
 
 from __future__ import annotations
 
@@ -32,12 +33,12 @@ def _event(
     }
 
 
-async def _post(app, project_id, body: bytes, headers: dict[str, str], resource=RESOURCE):
+async def _post(
+    app, project_id, body: bytes, headers: dict[str, str], resource=RESOURCE, token=None
+):
     client = app.test_client()
-    response = await client.post(
-        f"/webhooks/asana/{project_id}?resource={resource}", data=body, headers=headers
-    )
-    return response
+    query = f"resource={resource}" + (f"&handshake={token}" if token is not None else "")
+    return await client.post(f"/webhooks/asana/{project_id}?{query}", data=body, headers=headers)
 
 
 async def _deliver(app, project_id, events, secret=SECRET):
@@ -53,23 +54,23 @@ async def project(app, make_user, make_project):
 @pytest.fixture
 async def hooked(app, project):
     """A project whose webhook on RESOURCE completed its handshake."""
-    await asana_hooks.open_handshake_window(project.id, RESOURCE, "https://x/target")
-    assert await asana_hooks.accept_handshake(project.id, RESOURCE, SECRET)
+    token = await asana_hooks.open_handshake_window(project.id, RESOURCE, "https://x/target")
+    assert await asana_hooks.accept_handshake(project.id, RESOURCE, token, SECRET)
     return project
 
 
 async def test_a_handshake_inside_the_set_up_window_is_echoed_and_its_secret_kept_encrypted(
     app, project
 ):
-    await asana_hooks.open_handshake_window(project.id, RESOURCE, "https://x/target")
-    response = await _post(app, project.id, b"", {"X-Hook-Secret": SECRET})
+    token = await asana_hooks.open_handshake_window(project.id, RESOURCE, "https://x/target")
+    response = await _post(app, project.id, b"", {"X-Hook-Secret": SECRET}, token=token)
     assert response.status_code == 200
     assert response.headers["X-Hook-Secret"] == SECRET
     stored = await AsanaWebhook.select(AsanaWebhook.secret_ciphertext).first()
     assert SECRET not in stored["secret_ciphertext"]
     assert await asana_hooks.secret_for(project.id, RESOURCE) == SECRET
-    # The window closed with the handshake: a second one is refused.
-    again = await _post(app, project.id, b"", {"X-Hook-Secret": "planted"})
+    # The window closed with the handshake: a second one, even with the token, is refused.
+    again = await _post(app, project.id, b"", {"X-Hook-Secret": "planted"}, token=token)
     assert again.status_code == 403
     assert await asana_hooks.secret_for(project.id, RESOURCE) == SECRET
 
@@ -80,13 +81,52 @@ async def test_a_handshake_outside_any_window_is_refused_and_counted(app, projec
     assert "X-Hook-Secret" not in response.headers
     assert await AsanaWebhook.count() == 0
     rejection = await WebhookRejection.select(WebhookRejection.reason).first()
-    assert rejection["reason"] == "handshake outside a set-up window"
+    assert rejection["reason"] == "handshake without our one-time token"
 
 
 async def test_a_window_for_one_resource_does_not_admit_another(app, project):
-    await asana_hooks.open_handshake_window(project.id, RESOURCE, "https://x/target")
-    response = await _post(app, project.id, b"", {"X-Hook-Secret": "x"}, resource="999")
+    token = await asana_hooks.open_handshake_window(project.id, RESOURCE, "https://x/target")
+    response = await _post(
+        app, project.id, b"", {"X-Hook-Secret": "x"}, resource="999", token=token
+    )
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize("token", [None, "", "guessed-token", "x" * 43])
+async def test_inside_an_open_window_a_handshake_without_our_token_plants_nothing(
+    app, project, token
+):
+    real = await asana_hooks.open_handshake_window(project.id, RESOURCE, "https://x/target")
+    hijack = await _post(app, project.id, b"", {"X-Hook-Secret": "planted"}, token=token)
+    assert hijack.status_code == 403
+    assert "X-Hook-Secret" not in hijack.headers
+    assert await asana_hooks.secret_for(project.id, RESOURCE) is None
+    # The window stays open for the handshake Asana sends in answer to our create call.
+    genuine = await _post(app, project.id, b"", {"X-Hook-Secret": SECRET}, token=real)
+    assert genuine.status_code == 200
+    assert await asana_hooks.secret_for(project.id, RESOURCE) == SECRET
+
+
+async def test_the_token_is_stored_only_as_its_hash(app, project):
+    token = await asana_hooks.open_handshake_window(project.id, RESOURCE, "https://x/target")
+    row = await AsanaWebhook.select(AsanaWebhook.handshake_token_hash, AsanaWebhook.target).first()
+    assert row["handshake_token_hash"] and token not in row["handshake_token_hash"]
+    assert token not in row["target"]
+
+
+@pytest.mark.parametrize(
+    ("registered", "ours"),
+    [
+        ("https://x/webhooks/asana/1?resource=2", True),
+        ("https://x/webhooks/asana/1?resource=2&handshake=abc", True),
+        ("https://x/webhooks/asana/1?resource=2&handshake=", False),
+        ("https://x/webhooks/asana/1?resource=2&handshake=a&resource=3", False),
+        ("https://x/webhooks/asana/1?resource=22&handshake=abc", False),
+        ("https://y/webhooks/asana/1?resource=2", False),
+    ],
+)
+def test_an_existing_hook_is_ours_only_for_our_target_with_or_without_a_token(registered, ours):
+    assert asana_hooks.is_our_target(registered, "https://x/webhooks/asana/1?resource=2") is ours
 
 
 async def test_signed_events_are_recorded_once_each_and_tasks_are_queued(app, hooked):

@@ -50,12 +50,34 @@ RETRY_PAUSE_SECONDS = 0.5
 
 
 class EmbeddedPostgresError(RuntimeError):
-    """The embedded server could not be prepared or started; the message says why."""
+    """The embedded server could not be prepared or started; the message says why.
+
+    `retryable` is True only for the moment after a server was killed (its pid file, lock
+    or shared memory still held): waiting fixes that. Anything else, such as binaries that
+    cannot run, fails at once instead of ten times.
+    """
+
+    def __init__(self, message: str, *, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+# Signs in server.log (or pg_ctl's output) of a previous server that is still going away.
+_STILL_DYING = (
+    "lock file",
+    "shared memory",
+    "another server",
+    "already in use",
+    "Address already in use",
+)
 
 
 @dataclass(frozen=True)
 class EmbeddedPostgres:
     data_dir: Path
+    # Where pgserver's files are; None finds the installed package. Tests point it at a copy
+    # in a private folder to reproduce a clone in root's home.
+    pgserver_dir: Path | None = None
 
     @property
     def cluster_dir(self) -> Path:
@@ -97,13 +119,18 @@ class EmbeddedPostgres:
                         started = True
                     self._ensure_database(DATABASE)
                     return started
-                except (EmbeddedPostgresError, psycopg.OperationalError) as error:
-                    if attempt == START_ATTEMPTS - 1:
-                        raise EmbeddedPostgresError(
-                            f"the embedded PostgreSQL does not answer ({error}); see "
-                            f"{self.cluster_dir / 'server.log'}"
-                        ) from None
-                    time.sleep(RETRY_PAUSE_SECONDS)
+                except EmbeddedPostgresError as error:
+                    if not error.retryable:
+                        raise
+                    last_error: Exception = error
+                except psycopg.OperationalError as error:
+                    last_error = error
+                if attempt == START_ATTEMPTS - 1:
+                    raise EmbeddedPostgresError(
+                        f"the embedded PostgreSQL does not answer ({last_error}); see "
+                        f"{self.cluster_dir / 'server.log'}"
+                    )
+                time.sleep(RETRY_PAUSE_SECONDS)
         return started
 
     def is_running(self) -> bool:
@@ -138,20 +165,33 @@ class EmbeddedPostgres:
 
     def _bin_dir(self) -> Path:
         """The wheel's binaries, or a copy of them the system user can reach when run as root."""
-        source = _pgserver_install_dir()
+        package = self.pgserver_dir or _pgserver_package_dir()
+        source = package / "pginstall"
         if self._run_as() is None or _world_traversable(source / "bin"):
             return source / "bin"
+        # The binaries find their shared libraries (libpq...) through an RPATH relative to
+        # themselves, `$ORIGIN/../../../pgserver.libs`: the wheel keeps them beside the
+        # package, not under pginstall/. The copy keeps that layout.
+        libs = package.parent / f"{package.name}.libs"
         version = (source / "bin").stat().st_mtime_ns
-        target = self.data_dir / f"pginstall-{version}"
-        if not (target / "bin" / "postgres").exists():
-            staging = self.data_dir / f".pginstall-{os.getpid()}"
+        target = self.data_dir / f"pgserver-{version}"
+        if not (target / "ready").exists():
+            staging = self.data_dir / f".pgserver-{os.getpid()}"
             shutil.rmtree(staging, ignore_errors=True)
-            shutil.copytree(source, staging, symlinks=True)
+            shutil.copytree(source, staging / package.name / "pginstall", symlinks=True)
+            if libs.is_dir():
+                shutil.copytree(libs, staging / libs.name, symlinks=True)
             for folder, _dirs, _files in os.walk(staging):
                 os.chmod(folder, 0o755)  # noqa: S103 - the system user must run these binaries
+            (staging / "ready").touch()
+            shutil.rmtree(target, ignore_errors=True)
             staging.rename(target)
+            # Copies of earlier wheels (and of the incomplete layout older versions made).
+            for stale in [*self.data_dir.glob("pgserver-*"), *self.data_dir.glob("pginstall-*")]:
+                if stale != target:
+                    shutil.rmtree(stale, ignore_errors=True)
         os.chmod(self.data_dir, 0o755)  # noqa: S103 - and traverse to them; secrets inside stay 0600
-        return target / "bin"
+        return target / package.name / "pginstall" / "bin"
 
     def _run_pg(self, program: str, *args: str) -> str:
         command = [str(self._bin_dir() / program), *args]
@@ -165,10 +205,22 @@ class EmbeddedPostgres:
             cwd="/",
         )
         if result.returncode != 0:
+            output = result.stderr.strip() or result.stdout.strip()
             raise EmbeddedPostgresError(
-                f"{program} failed (exit {result.returncode}): {result.stderr.strip() or result.stdout.strip()}"
+                f"{program} failed (exit {result.returncode}): {output}",
+                retryable=program == "pg_ctl" and self._looks_like_a_dying_server(output),
             )
         return result.stdout
+
+    def _looks_like_a_dying_server(self, output: str) -> bool:
+        try:
+            with open(self.cluster_dir / "server.log", "rb") as log:
+                log.seek(0, os.SEEK_END)
+                log.seek(max(0, log.tell() - 4096))
+                tail = log.read().decode(errors="replace")
+        except OSError:
+            tail = ""
+        return any(sign in output or sign in tail for sign in _STILL_DYING)
 
     def _prepare_cluster(self) -> None:
         cluster = self.cluster_dir
@@ -240,13 +292,13 @@ class EmbeddedPostgres:
                 conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def _pgserver_install_dir() -> Path:
+def _pgserver_package_dir() -> Path:
     # Located without importing `pgserver`: its package import starts platformdirs probing
     # (and warnings) we do not need, since we only use the binaries it ships.
     spec = importlib.util.find_spec("pgserver")
     if spec is None or not spec.submodule_search_locations:
         raise EmbeddedPostgresError("the pgserver package is not installed: pip install -e .")
-    return Path(next(iter(spec.submodule_search_locations))) / "pginstall"
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def _is_postgres_for(pid: int, cluster: Path) -> bool:

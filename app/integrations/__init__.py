@@ -1,1 +1,2 @@
-"""Asana and GitHub: clients, webhook verification, and a sandbox that speaks both protocols."""
+"""Asana and GitHub: the clients and webhook verification, the only code that talks to the real
+services. The sandbox that imitates them is its own package, `app.sandbox`."""

@@ -6,6 +6,7 @@ import datetime as dt
 
 from quart import Blueprint, Response, current_app
 
+from app.services.project_config import asana_config
 from app.services.webhook_overview import overview
 from app.web.guards import login_required, project_for
 from app.web.render import page
@@ -23,6 +24,7 @@ async def index(slug: str) -> Response:
         section="webhooks",
         access=access,
         view=await overview(access.id, settings.public_url, dt.datetime.now(dt.UTC)),
+        asana=await asana_config(access.id),  # names for the Asana project gids
         asana_results=None,
         github_checks=None,
         error=None,

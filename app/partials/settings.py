@@ -18,7 +18,7 @@ from app.services.connections import Context
 from app.services.integration_readiness import integration_status
 from app.services.projects import ProjectAccess
 from app.web.guards import login_required, project_for
-from app.web.render import TOAST_EVENT, fragment, is_htmx, notice
+from app.web.render import fragment, is_htmx, notice
 
 # Every settings blueprint (this one and the three by section) answers under it.
 URL_PREFIX = "/partials/p/<slug>/settings"
@@ -50,24 +50,25 @@ async def render_region(
     *,
     anchor: str,
     toast: str | None = None,
-    error: str | None = None,
+    error: object | None = None,
     changed: bool = False,
 ) -> Response:
+    """The region again. An error is said once, inside the region by its field (no toast:
+    toasts are for success); `error` is a message or a ConnectionProblem with its detail."""
     if not is_htmx():
-        await notice(error or toast or "Saved.", "error" if error else "ok")
+        await notice(str(error or toast or "Saved."), "error" if error else "ok")
         return redirect(f"/p/{access.slug}/settings#{anchor}", 303)
     response = await fragment(
-        template, status=422 if error else 200, toast=toast, access=access, **context
+        template,
+        status=422 if error else 200,
+        toast=None if error else toast,
+        access=access,
+        **context,
     )
-    if error:
-        # A toast too, for regions scrolled out of sight; the message also sits by its field.
-        response.headers["HX-Trigger"] = json.dumps(
-            {TOAST_EVENT: {"message": error, "level": "error"}}
-        )
     return mark_changed(response) if changed else response
 
 
-def first_error(errors: dict[str, str]) -> str:
+def first_error(errors: dict[str, Any]) -> Any:
     return next(iter(errors.values()), "Check the highlighted fields.")
 
 

@@ -73,8 +73,9 @@ async def pick_workspaces(slug: str) -> Response:
             "_asana_workspace.html",
             status=422,
             access=access,
+            asana=await config.asana_config(access.id),
             value=value,
-            errors={"workspace_gid": str(error)},
+            errors={"workspace_gid": error},
         )
     return await fragment(
         "_asana_workspace.html", access=access, value=value, workspaces=workspaces, errors={}
@@ -97,8 +98,9 @@ async def pick_projects(slug: str) -> Response:
             "_asana_projects.html",
             status=422,
             access=access,
+            asana=await config.asana_config(access.id),
             selected=selected,
-            errors={"asana_project_gids": str(error)},
+            errors={"asana_project_gids": error},
         )
     return await fragment(
         "_asana_projects.html", access=access, selected=selected, projects=projects, errors={}
@@ -118,8 +120,9 @@ async def pick_fields(slug: str) -> Response:
             "_asana_fields.html",
             status=422,
             access=access,
+            asana=await config.asana_config(access.id),
             values=values,
-            errors={"fields": str(error)},
+            errors={"fields": error},
         )
     return await fragment(
         "_asana_fields.html", access=access, values=values, fields=fields, errors={}
@@ -138,7 +141,7 @@ async def save_asana(slug: str) -> Response:
     except ConfigProblem as problem:
         errors = problem.errors
     except ConnectionProblem as problem:
-        errors = {"form": str(problem)}
+        errors = {"form": problem}
     else:
         await config_writes.save_asana_config(access.id, data, names)
         return await render_region(
@@ -171,7 +174,7 @@ async def status_map_region(slug: str) -> Response:
             connection_context(), access.id, asana.status_field_gid, "Status"
         )
     except ConnectionProblem as error:
-        context = await status_map_context(access, map_error=str(error))
+        context = await status_map_context(access, map_error=error)
         return await fragment("_status_map.html", status=422, access=access, **context)
     context = await status_map_context(access, status_options=list(field.enum_options))
     return await fragment("_status_map.html", access=access, **context)

@@ -73,7 +73,7 @@ async def save_github(slug: str) -> Response:
     except ConfigProblem as problem:
         errors = _by_row(problem.errors, rows)
     except ConnectionProblem as problem:
-        errors = {"form": str(problem)}
+        errors = {"form": problem}
     else:
         await config_writes.save_repos(access.id, parsed.repos)
         return await render_region(
@@ -125,7 +125,7 @@ async def repo_map_region(slug: str) -> Response:
             connection_context(), access.id, asana.repo_field_gid, "Repo"
         )
     except ConnectionProblem as error:
-        context = await repo_map_context(access, map_error=str(error))
+        context = await repo_map_context(access, map_error=error)
         return await fragment("_repo_map.html", status=422, access=access, **context)
     repos = await config.github_repos(access.id)
     options = [
@@ -180,9 +180,9 @@ async def sync_repo_options(slug: str) -> Response:
     try:
         result = await connections.sync_repo_options(connection_context(), access.id)
     except ConnectionProblem as error:
-        context = await repo_map_context(access, map_error=str(error))
+        context = await repo_map_context(access, map_error=error)
         return await render_region(
-            access, "_repo_map.html", context, anchor="repo-map", error=str(error), changed=True
+            access, "_repo_map.html", context, anchor="repo-map", error=error, changed=True
         )
     toast = f"Added {len(result.added)} option(s) to the Repo field."
     context = await repo_map_context(access, sync_result=result)

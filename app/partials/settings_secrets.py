@@ -55,7 +55,7 @@ async def replace_secret(slug: str, name: str) -> Response:
     if name not in SECRET_NAMES:
         abort(404)
     value = ((await request.form).get("value") or "").strip()
-    problem = None
+    problem: str | ConnectionProblem | None = None
     if not value:
         problem = "Paste the new value."
     elif len(value) > MAX_SECRET_LENGTH or any(c.isspace() for c in value):
@@ -65,7 +65,7 @@ async def replace_secret(slug: str, name: str) -> Response:
         try:
             who = await connections.check_new_token(connection_context(), service, value)
         except ConnectionProblem as error:
-            problem = str(error)
+            problem = error
     if problem:
         context = await secrets_context(access, replacing=name, errors={name: problem})
         return await render_region(
@@ -115,7 +115,7 @@ async def test_connection(slug: str, service: str) -> Response:
         if not is_htmx():
             await notice(str(error), "error")
             return redirect(f"/p/{access.slug}/settings#secrets", 303)
-        response = await fragment("_test_result.html", status=422, error=str(error))
+        response = await fragment("_test_result.html", status=422, error=error)
         return mark_changed(response)
     if not is_htmx():
         await notice(f"Connected as {who}.")

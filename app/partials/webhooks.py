@@ -11,6 +11,7 @@ from quart import Blueprint, Response, abort, current_app, redirect, request
 from app.integrations.clients import INTERACTIVE_POLICY, asana_client, github_client
 from app.integrations.errors import IntegrationError
 from app.services import asana_hooks, github_hooks, project_config
+from app.services.connections import problem_from
 from app.services.projects import ProjectAccess, Role
 from app.services.secrets import read_secret
 from app.services.webhook_overview import overview
@@ -27,7 +28,8 @@ def _settings() -> Settings:
 
 async def _health(access: ProjectAccess, **context) -> Response:
     view = await overview(access.id, _settings().public_url, dt.datetime.now(dt.UTC))
-    return await fragment("_webhook_health.html", access=access, view=view, **context)
+    asana = await project_config.asana_config(access.id)
+    return await fragment("_webhook_health.html", access=access, view=view, asana=asana, **context)
 
 
 async def _done(access: ProjectAccess, message: str, template: str, **context) -> Response:
@@ -35,9 +37,16 @@ async def _done(access: ProjectAccess, message: str, template: str, **context) -
         await notice(message, "error" if context.get("error") else "ok")
         return redirect(f"/p/{access.slug}/webhooks", 303)
     view = await overview(access.id, _settings().public_url, dt.datetime.now(dt.UTC))
-    defaults = {"asana_results": None, "github_checks": None, "error": None}
+    defaults = {
+        "asana_results": None,
+        "github_checks": None,
+        "error": None,
+        "asana": await project_config.asana_config(access.id),
+    }
+    # An error is said once, in the region; toasts are for success.
+    toast = None if context.get("error") else message
     return await fragment(
-        template, toast=message, access=access, view=view, **{**defaults, **context}
+        template, toast=toast, access=access, view=view, **{**defaults, **context}
     )
 
 
@@ -95,7 +104,8 @@ async def remove_asana(slug: str) -> Response:
     try:
         await asana_hooks.remove(client, access.id, resource)
     except IntegrationError as error:
-        return await _done(access, str(error), "_asana_hooks.html", error=str(error))
+        problem = problem_from(error)
+        return await _done(access, str(problem), "_asana_hooks.html", error=problem)
     return await _done(access, f"Webhook on {resource} removed.", "_asana_hooks.html")
 
 

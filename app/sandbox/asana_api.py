@@ -16,6 +16,7 @@ from aiohttp import web
 
 from app.sandbox import asana_store as store
 from app.sandbox.asana_events import AsanaEventSender
+from app.sandbox.asana_fields import unknown_fields
 from app.sandbox.delivery import WebhookSender
 from app.sandbox.faults import ResponseFault
 from app.sandbox.server import json_response
@@ -85,16 +86,30 @@ class AsanaApi:
             raise AsanaError(400, "Request data must be a JSON object with a 'data' key")
         return body["data"]
 
-    def _respond(self, request: web.Request, record: Any, *, status: int = 200) -> web.Response:
+    @staticmethod
+    def _opt_fields(request: web.Request, resource: str) -> str | None:
+        """The request's opt_fields, refused (400) when one names no field of the resource."""
+        # Reference: https://developers.asana.com/docs/inputoutput-options
         fields = request.query.get("opt_fields")
+        unknown = unknown_fields(resource, fields)
+        if unknown:
+            raise AsanaError(400, f"opt_fields: Unknown field: {unknown[0]}")
+        return fields
+
+    def _respond(
+        self, request: web.Request, resource: str, record: Any, *, status: int = 200
+    ) -> web.Response:
+        fields = self._opt_fields(request, resource)
         return json_response(
             {"data": store.select_fields(record, fields, compact_default=False)}, status=status
         )
 
-    def _page(self, request: web.Request, records: list[dict[str, Any]]) -> web.Response:
+    def _page(
+        self, request: web.Request, resource: str, records: list[dict[str, Any]]
+    ) -> web.Response:
         """Answer a list, paginated when `limit` is given, with opaque offset tokens."""
         # Reference: https://developers.asana.com/docs/pagination
-        fields = request.query.get("opt_fields")
+        fields = self._opt_fields(request, resource)
         limit_text = request.query.get("limit")
         if limit_text is None:
             data = store.select_fields(records, fields, compact_default=True)

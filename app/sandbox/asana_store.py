@@ -141,6 +141,8 @@ class AsanaWorld:
     custom_fields: dict[str, CustomField] = field(default_factory=dict)
     tasks: dict[str, Task] = field(default_factory=dict)
     webhooks: dict[str, Webhook] = field(default_factory=dict)
+    # events API sync token -> (resource gid, position in the event log)
+    sync_tokens: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     def add_user(self, name: str, token: str | None = None) -> User:
         user = User(new_gid(), name, f"{name.lower().replace(' ', '.')}@example.com")

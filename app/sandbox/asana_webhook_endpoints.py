@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from typing import Any
 
 from aiohttp import web
 
@@ -33,12 +34,39 @@ class WebhookEndpoints(AsanaApi):
             and h.owner_gid == request[USER_GID]
             and (resource_gid is None or h.resource_gid == resource_gid)
         ]
-        return self._page(request, [store.webhook_json(h) for h in hooks])
+        return self._page(request, "webhook", [store.webhook_json(h) for h in hooks])
 
     async def get_webhook(self, request: web.Request) -> web.Response:
         # Reference: https://developers.asana.com/reference/getwebhook
         webhook = self._find(self.world.webhooks, request.match_info["gid"], "webhook")
-        return self._respond(request, store.webhook_json(webhook))
+        return self._respond(request, "webhook", store.webhook_json(webhook))
+
+    async def update_webhook(self, request: web.Request) -> web.Response:
+        # Reference: https://developers.asana.com/reference/updatewebhook (only `filters`)
+        webhook = self._find(self.world.webhooks, request.match_info["gid"], "webhook")
+        data = await self._data(request)
+        unknown = set(data) - {"filters"}
+        if unknown:
+            raise AsanaError(400, f"{sorted(unknown)[0]}: Cannot write this property")
+        webhook.filters = self._filters(data.get("filters") or [])
+        return self._respond(request, "webhook", store.webhook_json(webhook))
+
+    @staticmethod
+    def _filters(filters: Any) -> list[dict[str, Any]]:
+        # Reference: https://developers.asana.com/reference/createwebhook (WebhookFilter)
+        if isinstance(filters, str):
+            try:
+                filters = json.loads(filters)
+            except ValueError:
+                raise AsanaError(400, "filters: Not a valid JSON array") from None
+        allowed = {"resource_type", "resource_subtype", "action", "fields"}
+        if not isinstance(filters, list) or not all(
+            isinstance(f, dict) and set(f) <= allowed for f in filters
+        ):
+            raise AsanaError(
+                400, "filters: Each filter is an object of " + ", ".join(sorted(allowed))
+            )
+        return filters
 
     async def delete_webhook(self, request: web.Request) -> web.Response:
         # Reference: https://developers.asana.com/reference/deletewebhook
@@ -58,9 +86,7 @@ class WebhookEndpoints(AsanaApi):
         resource = self.world.resource(resource_gid)
         if resource is None:
             raise AsanaError(404, f"resource: Unknown object: {resource_gid}")
-        filters = data.get("filters") or []
-        if isinstance(filters, str):
-            filters = json.loads(filters)
+        filters = self._filters(data.get("filters") or [])
         resource_type, name, workspace_gid = resource
         if resource_type == "workspace" and not filters:
             raise AsanaError(400, "filters: Webhooks on a workspace require filters")
@@ -102,4 +128,4 @@ class WebhookEndpoints(AsanaApi):
             created_at=store.now(),
         )
         self.world.webhooks[webhook.gid] = webhook
-        return self._respond(request, store.webhook_json(webhook), status=201)
+        return self._respond(request, "webhook", store.webhook_json(webhook), status=201)

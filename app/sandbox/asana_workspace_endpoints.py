@@ -23,7 +23,7 @@ class WorkspaceEndpoints(AsanaApi):
                 store.compact(w.gid, "workspace", w.name) for w in self.world.workspaces.values()
             ],
         }
-        return self._respond(request, record)
+        return self._respond(request, "user", record)
 
     async def list_workspaces(self, request: web.Request) -> web.Response:
         # Reference: https://developers.asana.com/reference/getworkspaces
@@ -31,7 +31,7 @@ class WorkspaceEndpoints(AsanaApi):
             {**store.compact(w.gid, "workspace", w.name), "is_organization": True}
             for w in self.world.workspaces.values()
         ]
-        return self._page(request, records)
+        return self._page(request, "workspace", records)
 
     async def list_projects(self, request: web.Request) -> web.Response:
         # Reference: https://developers.asana.com/reference/getprojects
@@ -43,12 +43,12 @@ class WorkspaceEndpoints(AsanaApi):
             if (workspace_gid is None or p.workspace_gid == workspace_gid)
             and (archived is None or p.archived == (archived == "true"))
         ]
-        return self._page(request, [self._project_json(p) for p in projects])
+        return self._page(request, "project", [self._project_json(p) for p in projects])
 
     async def get_project(self, request: web.Request) -> web.Response:
         # Reference: https://developers.asana.com/reference/getproject
         project = self._find(self.world.projects, request.match_info["gid"], "project")
-        return self._respond(request, self._project_json(project))
+        return self._respond(request, "project", self._project_json(project))
 
     def _project_json(self, project: store.Project) -> dict[str, Any]:
         workspace = self.world.workspaces[project.workspace_gid]
@@ -73,14 +73,14 @@ class WorkspaceEndpoints(AsanaApi):
                     "custom_field": store.custom_field_json(custom_field),
                 }
             )
-        return self._page(request, records)
+        return self._page(request, "custom_field_setting", records)
 
     async def get_custom_field(self, request: web.Request) -> web.Response:
         # Reference: https://developers.asana.com/reference/getcustomfield
         custom_field = self._find(
             self.world.custom_fields, request.match_info["gid"], "custom_field"
         )
-        return self._respond(request, store.custom_field_json(custom_field))
+        return self._respond(request, "custom_field", store.custom_field_json(custom_field))
 
     async def create_enum_option(self, request: web.Request) -> web.Response:
         # Reference: https://developers.asana.com/reference/createenumoptionforcustomfield
@@ -101,4 +101,4 @@ class WorkspaceEndpoints(AsanaApi):
             )
         option = store.EnumOption(store.new_gid(), name, str(data.get("color") or "none"))
         custom_field.enum_options.append(option)
-        return self._respond(request, store.enum_option_json(option), status=201)
+        return self._respond(request, "enum_option", store.enum_option_json(option), status=201)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from app.sandbox.server import CONTROL_PREFIX
+
 
 @dataclass
 class ResponseFault:
@@ -115,6 +117,8 @@ def fault_middleware(faults: Faults, render: FaultRenderer, *, strip_prefix: str
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path.startswith(CONTROL_PREFIX):
+            return await handler(request)  # the control endpoints never misbehave
         path = request.path.removeprefix(strip_prefix) or "/"
         fault = faults.take(request.method, path)
         if fault is None:

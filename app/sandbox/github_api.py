@@ -1,25 +1,34 @@
-"""How the GitHub sandbox speaks: GitHub's error body, access checks, JSON bodies and pagination.
+"""How the GitHub sandbox speaks: GitHub's error body, access checks, JSON bodies, pagination,
+conditional requests and the rate-limit headers.
 
 `GitHubApi` is the base that the sandbox and its endpoint groups (`github_issue_endpoints`,
-`github_pull_endpoints`, `github_hook_endpoints`) share: the world they serve, the helpers every
-handler uses to read a request and shape its answer, and `fire` to send a webhook event.
+`github_label_endpoints`, `github_pull_endpoints`, `github_run_endpoints`,
+`github_hook_endpoints`) share: the world they serve, the helpers every handler uses to read a
+request and shape its answer, and the activity (`github_activity.py`) through which they change
+the world and send webhooks.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
 
 from app.sandbox import github_store as store
-from app.sandbox.agent import OpenCodeAgent
+from app.sandbox.autopilot import Autopilot
 from app.sandbox.delivery import WebhookSender
 from app.sandbox.faults import ResponseFault
+from app.sandbox.github_activity import GitHubActivity
 from app.sandbox.github_events import GitHubEventSender
 from app.sandbox.server import json_response
+
+# Reference: https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api
+RATE_LIMIT_PER_HOUR = 5000  # a personal access token's primary limit
 
 PERMISSION_RANK = {"read": 1, "write": 2, "admin": 3}
 ACCOUNT = web.RequestKey("account", store.Account | None)  # None: no token given
@@ -74,10 +83,31 @@ def render_fault(fault: ResponseFault) -> web.Response:
     return error_response(fault.status, "Server Error")
 
 
-def validation_failed(resource: str, field: str, code: str) -> GitHubError:
-    return GitHubError(
-        422, "Validation Failed", errors=[{"resource": resource, "field": field, "code": code}]
-    )
+def validation_failed(resource: str, field: str, code: str, value: Any = None) -> GitHubError:
+    error: dict[str, Any] = {"resource": resource, "field": field, "code": code}
+    if value is not None:
+        error["value"] = value
+    return GitHubError(422, "Validation Failed", errors=[error])
+
+
+def etag_for(body: bytes) -> str:
+    return 'W/"' + hashlib.sha256(body).hexdigest()[:40] + '"'
+
+
+def not_modified(request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
+    """Add an ETag to a GET's 200 answer; answer 304 when the client already holds it."""
+    # Reference: https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#use-conditional-requests-if-appropriate
+    if request.method != "GET" or response.status != 200 or not isinstance(response, web.Response):
+        return response
+    body = response.body if isinstance(response.body, bytes) else b""
+    etag = etag_for(body)
+    response.headers["ETag"] = etag
+    asked = {t.strip() for t in request.headers.get("If-None-Match", "").split(",")}
+    if etag in asked or etag.removeprefix("W/") in asked:
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-type"}
+        headers.pop("Content-Length", None)
+        return web.Response(status=304, headers=headers)
+    return response
 
 
 class GitHubApi:
@@ -87,7 +117,8 @@ class GitHubApi:
     world: store.GitHubWorld
     sender: WebhookSender
     events: GitHubEventSender
-    agent: OpenCodeAgent
+    activity: GitHubActivity
+    autopilot: Autopilot
 
     @property
     def base_url(self) -> str:
@@ -114,6 +145,35 @@ class GitHubApi:
         except ValueError:
             raise GitHubError(400, "Problems parsing JSON") from None
 
+    def _number(self, request: web.Request, name: str) -> int:
+        """A positive integer from the path (404 otherwise, as GitHub's router does)."""
+        text = request.match_info[name]
+        if not text.isdigit():
+            raise GitHubError(404, "Not Found")
+        return int(text)
+
+    @staticmethod
+    def _choice(request: web.Request, name: str, choices: tuple[str, ...], default: str) -> str:
+        value = request.query.get(name, default)
+        if value not in choices:
+            raise validation_failed("Query", name, "invalid", value)
+        return value
+
+    @staticmethod
+    def _since(request: web.Request) -> datetime | None:
+        text = request.query.get("since")
+        if text is None:
+            return None
+        try:
+            return datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise validation_failed("Query", "since", "invalid", text) from None
+
+    @staticmethod
+    def _int_query(request: web.Request, name: str, default: int) -> int:
+        text = request.query.get(name, "")
+        return int(text) if text.isdigit() else default
+
     def _paginate(
         self,
         request: web.Request,
@@ -122,15 +182,18 @@ class GitHubApi:
         wrap: Callable[[list[Any]], Any] | None = None,
     ):
         # Reference: https://docs.github.com/en/rest/using-the-rest-api/using-pagination-in-the-rest-api
-        per_page = min(max(int(request.query.get("per_page", "30") or 30), 1), 100)
-        page = max(int(request.query.get("page", "1") or 1), 1)
+        # per_page defaults to 30 and is capped at 100; anything unreadable means the default.
+        per_page = min(max(self._int_query(request, "per_page", 30), 1), 100)
+        page = max(self._int_query(request, "page", 1), 1)
         last = max((len(items) + per_page - 1) // per_page, 1)
         chunk = items[(page - 1) * per_page : page * per_page]
         links = []
-        for rel, target in (("next", page + 1), ("last", last)):
-            if page < last:
-                query = {**request.query, "page": str(target)}
-                links.append(f'<{self.base_url}{request.path}?{urlencode(query)}>; rel="{rel}"')
+        relations = [("prev", page - 1), ("first", 1)] if 1 < page <= last else []
+        if page < last:
+            relations = [("next", page + 1), ("last", last), *relations]
+        for rel, target in relations:
+            query = {**request.query, "page": str(target)}
+            links.append(f'<{self.base_url}{request.path}?{urlencode(query)}>; rel="{rel}"')
         headers = {"Link": ", ".join(links)} if links else None
         return json_response(wrap(chunk) if wrap else chunk, headers=headers)
 
@@ -142,3 +205,25 @@ class GitHubApi:
     ) -> None:
         """Send `event` to every active hook of the repository subscribed to it."""
         self.events.fire(repo, event, payload, sender)
+
+    def _issue(self, repo: store.Repo, number_text: str) -> store.IssueRecord:
+        number = int(number_text) if number_text.isdigit() else -1
+        if number in repo.issues:
+            return repo.issues[number]
+        raise GitHubError(404, "Not Found")
+
+    def _thread(self, repo: store.Repo, number: str) -> list[store.CommentRecord]:
+        if number.isdigit() and int(number) in repo.pulls:
+            return repo.pulls[int(number)].comments
+        return self._issue(repo, number).comments
+
+    def _label(self, repo: store.Repo, name: str) -> store.LabelRecord:
+        """The repository's label, created with GitHub's default colour when missing (as GitHub does)."""
+        key = name.lower()
+        if key not in repo.labels:
+            repo.labels[key] = store.LabelRecord(store.new_id(), name, "ededed")
+        return repo.labels[key]
+
+    def _permission(self, request: web.Request, repo: store.Repo) -> str | None:
+        account = request[ACCOUNT]
+        return self.world.permission(repo, account.login) if account else None

@@ -1,58 +1,68 @@
-"""The GitHub sandbox's user, repository, issues, comments, labels and issue search endpoints.
+"""The GitHub sandbox's user, repository, rate limit, issues and issue comments endpoints.
 
-Creating an issue, changing its state, labelling it and commenting on it send the `issues` and
-`issue_comment` webhooks GitHub sends; a comment is also shown to the OpenCode agent simulator.
+Creating an issue, changing its state and commenting on it send the `issues` and
+`issue_comment` webhooks GitHub sends (through `github_activity.py`); a comment is also shown
+to the OpenCode agent simulator. Labels and search are in `github_label_endpoints.py`.
 """
 
 from __future__ import annotations
 
-import re
+import time
+from typing import Any
 
 from aiohttp import web
 
+from app.sandbox import github_issue_shapes as issue_shapes
+from app.sandbox import github_shapes as shapes
 from app.sandbox import github_store as store
-from app.sandbox.github_api import ACCOUNT, GitHubApi, GitHubError, validation_failed
+from app.sandbox.github_api import (
+    ACCOUNT,
+    RATE_LIMIT_PER_HOUR,
+    GitHubApi,
+    GitHubError,
+    validation_failed,
+)
 from app.sandbox.server import json_response
 
-STATE_REASONS = ("completed", "not_planned", "reopened")
+STATE_REASONS = ("completed", "not_planned", "reopened", "duplicate")
 
 
 class IssueEndpoints(GitHubApi):
     """Who the token is, the repository, and its issues with their comments and labels."""
 
-    def _issue(self, repo: store.Repo, number_text: str) -> store.IssueRecord:
-        number = int(number_text) if number_text.isdigit() else -1
-        if number in repo.issues:
-            return repo.issues[number]
-        raise GitHubError(404, "Not Found")
-
     async def get_user(self, request: web.Request) -> web.Response:
         # Reference: https://docs.github.com/en/rest/users/users#get-the-authenticated-user
         if request[ACCOUNT] is None:
             raise GitHubError(401, "Requires authentication")
-        return json_response(store.account_json(request[ACCOUNT], self._url()))
+        return json_response(shapes.private_user(request[ACCOUNT], self._url()))
 
     async def get_repo(self, request: web.Request) -> web.Response:
         # Reference: https://docs.github.com/en/rest/repos/repos#get-a-repository
-        return json_response(store.repo_json(self._repo(request), self._url()))
-
-    async def list_issues(self, request: web.Request) -> web.Response:
-        # Reference: https://docs.github.com/en/rest/issues/issues#list-repository-issues
-        # Newest first; `state` open (the default), closed or all; `creator` a login; `since`
-        # keeps issues updated at or after it. (Pull requests, which GitHub also lists here,
-        # are kept apart in this sandbox and left out.)
         repo = self._repo(request)
-        state = request.query.get("state", "open")
-        creator = request.query.get("creator")
-        since = request.query.get("since")
-        issues = [
-            issue
-            for issue in sorted(repo.issues.values(), key=lambda i: i.number, reverse=True)
-            if (state == "all" or issue.state == state)
-            and (creator is None or issue.author.login.lower() == creator.lower())
-            and (since is None or store.github_time(issue.updated_at) >= since)
-        ]
-        return self._paginate(request, [store.issue_json(i, repo, self._url()) for i in issues])
+        return json_response(
+            shapes.repo(repo, self._url(), permission=self._permission(request, repo), full=True)
+        )
+
+    async def get_rate_limit(self, request: web.Request) -> web.Response:
+        # Reference: https://docs.github.com/en/rest/rate-limit/rate-limit#get-rate-limit-status-for-the-authenticated-user
+        # ("Accessing this endpoint does not count against your REST API rate limit.")
+        account = request[ACCOUNT]
+        used = self.world.rate_used.get(account.login, 0) if account else 0
+        limit = RATE_LIMIT_PER_HOUR if account else 60
+        reset = int(time.time()) + 3600
+
+        def bucket(limit: int, used: int = 0) -> dict[str, int]:
+            return {"limit": limit, "used": used, "remaining": limit - used, "reset": reset}
+
+        core = bucket(limit, used)
+        resources = {
+            "core": core,
+            "search": bucket(30),
+            "graphql": bucket(limit),
+            "integration_manifest": bucket(5000),
+            "code_search": bucket(10),
+        }
+        return json_response({"resources": resources, "rate": core})
 
     async def create_issue(self, request: web.Request) -> web.Response:
         # Reference: https://docs.github.com/en/rest/issues/issues#create-an-issue
@@ -61,27 +71,67 @@ class IssueEndpoints(GitHubApi):
         title = data.get("title") if isinstance(data, dict) else None
         if not title:
             raise validation_failed("Issue", "title", "missing_field")
-        issue = self.open_issue(repo, str(title), str(data.get("body") or ""), request[ACCOUNT])
-        # Labels need push access; without it GitHub drops them silently.
-        if data.get("labels") and self.world.permission(repo, request[ACCOUNT].login) != "read":
-            issue.labels = [self._label(repo, name) for name in data["labels"]]
-        self.fire(
-            repo,
-            "issues",
-            {"action": "opened", "issue": store.issue_json(issue, repo, self._url())},
-            request[ACCOUNT],
-        )
-        return json_response(store.issue_json(issue, repo, self._url()), status=201)
+        if not isinstance(title, str | int):
+            raise validation_failed("Issue", "title", "invalid")
+        body = data.get("body")
+        if body is not None and not isinstance(body, str):
+            raise validation_failed("Issue", "body", "invalid")
+        issue = self.activity.open_issue(repo, str(title), body or "", request[ACCOUNT])
+        # Labels need push access; without it GitHub drops them silently. The issue opens
+        # with them, and each is also announced by a `labeled` event, as GitHub sends them.
+        labels = data.get("labels")
+        if labels and self._permission(request, repo) != "read":
+            for label in (self._label(repo, str(name)) for name in labels):
+                if label not in issue.labels:
+                    issue.labels.append(label)
+        self.activity.issue_event(repo, issue, "opened", request[ACCOUNT])
+        for label in issue.labels:
+            label_json = issue_shapes.label(label, repo, self._url())
+            self.activity.issue_event(repo, issue, "labeled", request[ACCOUNT], label=label_json)
+        return json_response(issue_shapes.issue(issue, repo, self._url()), status=201)
 
-    def open_issue(
-        self, repo: store.Repo, title: str, body: str, author: store.Account
-    ) -> store.IssueRecord:
-        moment = store.now()
-        issue = store.IssueRecord(
-            store.new_id(), repo.take_number(), title, body, author, moment, moment
+    async def list_issues(self, request: web.Request) -> web.Response:
+        # Reference: https://docs.github.com/en/rest/issues/issues#list-repository-issues
+        # Pull requests are issues too here (they carry a `pull_request` key).
+        repo = self._repo(request)
+        state = self._choice(request, "state", ("open", "closed", "all"), "open")
+        sort = self._choice(request, "sort", ("created", "updated", "comments"), "created")
+        direction = self._choice(request, "direction", ("asc", "desc"), "desc")
+        since = self._since(request)
+        creator = request.query.get("creator")
+        wanted = {
+            n.strip().lower() for n in request.query.get("labels", "").split(",") if n.strip()
+        }
+        records: list[store.IssueRecord | store.PullRecord] = [
+            *repo.issues.values(),
+            *repo.pulls.values(),
+        ]
+
+        def keep(record: Any) -> bool:
+            labels = {lb.name.lower() for lb in getattr(record, "labels", [])}
+            return (
+                (state == "all" or record.state == state)
+                and (creator is None or record.author.login.lower() == creator.lower())
+                and wanted <= labels
+                and (since is None or record.updated_at >= since)
+            )
+
+        def key(record: Any) -> Any:
+            if sort == "comments":
+                return (len(record.comments), record.number)
+            return (getattr(record, f"{sort}_at"), record.number)
+
+        chosen = sorted(filter(keep, records), key=key, reverse=direction == "desc")
+        base = self._url()
+        return self._paginate(
+            request,
+            [
+                issue_shapes.issue(r, repo, base)
+                if isinstance(r, store.IssueRecord)
+                else issue_shapes.pull_as_issue(r, repo, base)
+                for r in chosen
+            ],
         )
-        repo.issues[issue.number] = issue
-        return issue
 
     async def get_issue(self, request: web.Request) -> web.Response:
         # Reference: https://docs.github.com/en/rest/issues/issues#get-an-issue
@@ -89,24 +139,31 @@ class IssueEndpoints(GitHubApi):
         number = request.match_info["number"]
         if number.isdigit() and int(number) in repo.pulls:
             return json_response(
-                store.pull_as_issue_json(repo.pulls[int(number)], repo, self._url())
+                issue_shapes.pull_as_issue(repo.pulls[int(number)], repo, self._url())
             )
-        return json_response(store.issue_json(self._issue(repo, number), repo, self._url()))
+        return json_response(issue_shapes.issue(self._issue(repo, number), repo, self._url()))
 
     async def update_issue(self, request: web.Request) -> web.Response:
         # Reference: https://docs.github.com/en/rest/issues/issues#update-an-issue
         repo = self._repo(request, "write")
         issue = self._issue(repo, request.match_info["number"])
         data = await self._body(request)
+        if not isinstance(data, dict):
+            raise GitHubError(400, "Problems parsing JSON")
         state = data.get("state", issue.state)
         reason = data.get("state_reason")
         if state not in ("open", "closed"):
-            raise validation_failed("Issue", "state", "invalid")
+            raise validation_failed("Issue", "state", "invalid", state)
         if reason is not None and reason not in STATE_REASONS:
-            raise validation_failed("Issue", "state_reason", "invalid")
+            raise validation_failed("Issue", "state_reason", "invalid", reason)
+        edited: dict[str, Any] = {}
         for key in ("title", "body"):
-            if key in data:
+            if key in data and str(data[key] or "") != getattr(issue, key):
+                edited[key] = {"from": getattr(issue, key)}
                 setattr(issue, key, str(data[key] or ""))
+        labels = data.get("labels")
+        if labels is not None and not isinstance(labels, list):
+            raise validation_failed("Issue", "labels", "invalid")
         action = None
         # state_reason only takes effect together with a change of state.
         if state == "closed" and issue.state == "open":
@@ -120,28 +177,24 @@ class IssueEndpoints(GitHubApi):
             issue.state, issue.state_reason, issue.closed_at = "open", "reopened", None
             action = "reopened"
         issue.updated_at = store.now()
+        if labels is not None:
+            chosen = [self._label(repo, str(name)) for name in labels]
+            self.activity.set_labels(repo, issue, chosen, request[ACCOUNT])
+        if edited:
+            self.activity.issue_event(repo, issue, "edited", request[ACCOUNT], changes=edited)
         if action:
-            self.fire(
-                repo,
-                "issues",
-                {"action": action, "issue": store.issue_json(issue, repo, self._url())},
-                request[ACCOUNT],
-            )
-        return json_response(store.issue_json(issue, repo, self._url()))
+            self.activity.issue_event(repo, issue, action, request[ACCOUNT])
+        return json_response(issue_shapes.issue(issue, repo, self._url()))
 
     async def list_comments(self, request: web.Request) -> web.Response:
         # Reference: https://docs.github.com/en/rest/issues/comments#list-issue-comments
         repo = self._repo(request)
         number = request.match_info["number"]
-        comments = self._thread(repo, number)
+        since = self._since(request)
+        comments = [c for c in self._thread(repo, number) if since is None or c.created_at >= since]
         return self._paginate(
-            request, [store.comment_json(c, repo, int(number), self._url()) for c in comments]
+            request, [issue_shapes.comment(c, repo, int(number), self._url()) for c in comments]
         )
-
-    def _thread(self, repo: store.Repo, number: str) -> list[store.CommentRecord]:
-        if number.isdigit() and int(number) in repo.pulls:
-            return repo.pulls[int(number)].comments
-        return self._issue(repo, number).comments
 
     async def create_comment(self, request: web.Request) -> web.Response:
         # Reference: https://docs.github.com/en/rest/issues/comments#create-an-issue-comment
@@ -150,134 +203,10 @@ class IssueEndpoints(GitHubApi):
         data = await self._body(request)
         if not isinstance(data, dict) or not data.get("body"):
             raise validation_failed("IssueComment", "body", "missing_field")
-        comment = self.add_comment(
-            repo, int(number) if number.isdigit() else -1, str(data["body"]), request[ACCOUNT]
-        )
+        if not isinstance(data["body"], str):
+            raise validation_failed("IssueComment", "body", "invalid")
+        self._thread(repo, number)  # 404 before anything happens
+        comment = self.activity.add_comment(repo, int(number), data["body"], request[ACCOUNT])
         return json_response(
-            store.comment_json(comment, repo, int(number), self._url()), status=201
-        )
-
-    def add_comment(
-        self, repo: store.Repo, number: int, body: str, author: store.Account
-    ) -> store.CommentRecord:
-        """Store a comment, send `issue_comment`, and let the agent see it."""
-        comment = store.CommentRecord(store.new_id(), body, author, store.now())
-        self._thread(repo, str(number)).append(comment)
-        if number in repo.pulls:
-            issue_payload = store.pull_as_issue_json(repo.pulls[number], repo, self._url())
-        else:
-            issue = repo.issues[number]
-            issue.updated_at = store.now()
-            issue_payload = store.issue_json(issue, repo, self._url())
-        payload = {
-            "action": "created",
-            "issue": issue_payload,
-            "comment": store.comment_json(comment, repo, number, self._url()),
-        }
-        self.fire(repo, "issue_comment", payload, author)
-        if number in repo.issues:
-            self.agent.notice_comment(repo, repo.issues[number], comment)
-        return comment
-
-    def _label(self, repo: store.Repo, name: str) -> store.LabelRecord:
-        """The repository's label, created with GitHub's default colour when missing (as GitHub does)."""
-        key = name.lower()
-        if key not in repo.labels:
-            repo.labels[key] = store.LabelRecord(store.new_id(), name, "ededed")
-        return repo.labels[key]
-
-    async def get_label(self, request: web.Request) -> web.Response:
-        # Reference: https://docs.github.com/en/rest/issues/labels#get-a-label
-        repo = self._repo(request)
-        label = repo.labels.get(request.match_info["name"].lower())
-        if label is None:
-            raise GitHubError(404, "Not Found")
-        return json_response(store.label_json(label, repo, self._url()))
-
-    async def create_label(self, request: web.Request) -> web.Response:
-        # Reference: https://docs.github.com/en/rest/issues/labels#create-a-label
-        repo = self._repo(request, "write")
-        data = await self._body(request)
-        name = str(data.get("name") or "")
-        if not name:
-            raise validation_failed("Label", "name", "missing_field")
-        if name.lower() in repo.labels:
-            raise validation_failed("Label", "name", "already_exists")
-        color = str(data.get("color") or "ededed").lstrip("#")
-        if not re.fullmatch(r"[0-9a-fA-F]{6}", color):
-            raise validation_failed("Label", "color", "invalid")
-        label = store.LabelRecord(store.new_id(), name, color, data.get("description"))
-        repo.labels[name.lower()] = label
-        return json_response(store.label_json(label, repo, self._url()), status=201)
-
-    async def add_labels(self, request: web.Request) -> web.Response:
-        # Reference: https://docs.github.com/en/rest/issues/labels#add-labels-to-an-issue
-        repo = self._repo(request, "write")
-        issue = self._issue(repo, request.match_info["number"])
-        data = await self._body(request)
-        names = data.get("labels") if isinstance(data, dict) else data
-        if not isinstance(names, list) or not names:
-            raise validation_failed("Label", "labels", "missing_field")
-        for name in names:
-            label = self._label(repo, str(name))
-            if label not in issue.labels:
-                issue.labels.append(label)
-                payload = {
-                    "action": "labeled",
-                    "issue": store.issue_json(issue, repo, self._url()),
-                    "label": store.label_json(label, repo, self._url()),
-                }
-                self.fire(repo, "issues", payload, request[ACCOUNT])
-        return json_response([store.label_json(lb, repo, self._url()) for lb in issue.labels])
-
-    async def remove_label(self, request: web.Request) -> web.Response:
-        # Reference: https://docs.github.com/en/rest/issues/labels#remove-a-label-from-an-issue
-        repo = self._repo(request, "write")
-        issue = self._issue(repo, request.match_info["number"])
-        name = request.match_info["name"].lower()
-        label = next((lb for lb in issue.labels if lb.name.lower() == name), None)
-        if label is None:
-            raise GitHubError(404, "Label does not exist")
-        issue.labels.remove(label)
-        payload = {
-            "action": "unlabeled",
-            "issue": store.issue_json(issue, repo, self._url()),
-            "label": store.label_json(label, repo, self._url()),
-        }
-        self.fire(repo, "issues", payload, request[ACCOUNT])
-        return json_response([store.label_json(lb, repo, self._url()) for lb in issue.labels])
-
-    async def search_issues(self, request: web.Request) -> web.Response:
-        # Reference: https://docs.github.com/en/rest/search/search#search-issues-and-pull-requests
-        query = request.query.get("q", "")
-        if not query.strip():
-            raise validation_failed("Search", "q", "missing")
-        phrases = re.findall(r'"([^"]*)"', query)
-        words = re.sub(r'"[^"]*"', " ", query).split()
-        qualifiers = dict(w.split(":", 1) for w in words if ":" in w)
-        phrases += [w for w in words if ":" not in w]
-        account = request[ACCOUNT]
-        items = []
-        for repo in self.world.repos.values():
-            if "repo" in qualifiers and repo.full_name.lower() != qualifiers["repo"].lower():
-                continue
-            if account is None or self.world.permission(repo, account.login) is None:
-                continue
-            if qualifiers.get("is") != "pr":
-                for issue in repo.issues.values():
-                    haystack = (
-                        issue.body
-                        if qualifiers.get("in") == "body"
-                        else f"{issue.title}\n{issue.body}"
-                    )
-                    if all(p.lower() in haystack.lower() for p in phrases):
-                        items.append({**store.issue_json(issue, repo, self._url()), "score": 1.0})
-        return self._paginate(
-            request,
-            items,
-            wrap=lambda chunk: {
-                "total_count": len(items),
-                "incomplete_results": False,
-                "items": chunk,
-            },
+            issue_shapes.comment(comment, repo, int(number), self._url()), status=201
         )

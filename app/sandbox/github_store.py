@@ -1,7 +1,7 @@
-"""The GitHub sandbox's in-memory world and how it is written out as GitHub's JSON.
+"""The GitHub sandbox's in-memory world: accounts, repositories and what they hold.
 
-Shapes follow the REST reference and the webhook payload reference; only the fields a client
-or a receiver could reasonably read are filled in.
+How these records are written out as GitHub's JSON is in `github_shapes.py` (one builder per
+resource, shared by REST answers and webhook payloads).
 """
 
 from __future__ import annotations
@@ -38,7 +38,33 @@ def fake_sha(*parts: object) -> str:
 class Account:
     id: int
     login: str
-    type: str = "User"  # "Bot" for GitHub Apps such as the agent
+    type: str = "User"  # "Bot" for GitHub Apps such as the agent, "Organization" for owners
+
+    @property
+    def email(self) -> str:
+        return f"{self.id}+{self.login}@users.noreply.github.com"
+
+
+@dataclass
+class FileChange:
+    filename: str
+    status: str = "modified"  # added, removed, modified, renamed
+    additions: int = 1
+    deletions: int = 0
+
+
+@dataclass
+class CommitRecord:
+    sha: str
+    message: str
+    author: Account
+    parents: list[str]
+    created_at: datetime
+    files: list[FileChange] = field(default_factory=list)
+
+    @property
+    def tree_sha(self) -> str:
+        return fake_sha(self.sha, "tree")
 
 
 @dataclass
@@ -91,6 +117,8 @@ class PullRecord:
     merged_at: datetime | None = None
     closed_at: datetime | None = None
     merge_commit_sha: str | None = None
+    merged_by: Account | None = None
+    commits: list[str] = field(default_factory=list)  # shas on the head branch, oldest first
     comments: list[CommentRecord] = field(default_factory=list)
 
 
@@ -105,9 +133,40 @@ class RunRecord:
     event: str
     created_at: datetime
     updated_at: datetime
+    actor: Account | None = None
     status: str = "queued"
     conclusion: str | None = None
     run_attempt: int = 1
+    run_started_at: datetime | None = None
+
+    @property
+    def path(self) -> str:
+        return workflow_path(self.name)
+
+
+def workflow_path(name: str) -> str:
+    return f".github/workflows/{name.lower().replace(' ', '-')}.yml"
+
+
+@dataclass
+class HookDeliveryRecord:
+    """One delivery to a hook as GitHub lists it (`GET .../hooks/{id}/deliveries`)."""
+
+    id: int
+    guid: str
+    hook_id: int
+    event: str
+    action: str | None
+    request_headers: dict[str, str]
+    payload: dict[str, Any]
+    body: bytes
+    delivered_at: datetime
+    redelivery: bool = False
+    status_code: int = 0
+    status: str = "pending"
+    duration: float = 0.0
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_body: str = ""
 
 
 @dataclass
@@ -119,9 +178,11 @@ class HookRecord:
     secret: str | None
     active: bool
     created_at: datetime
+    updated_at: datetime | None = None
     last_response: dict[str, Any] = field(
         default_factory=lambda: {"code": None, "status": "unused", "message": None}
     )
+    deliveries: list[HookDeliveryRecord] = field(default_factory=list)
 
 
 @dataclass
@@ -131,6 +192,8 @@ class Repo:
     name: str
     default_branch: str = "main"
     private: bool = True
+    created_at: datetime = field(default_factory=lambda: now())
+    pushed_at: datetime = field(default_factory=lambda: now())
     permissions: dict[str, str] = field(default_factory=dict)  # login -> admin/write/read
     issues: dict[int, IssueRecord] = field(default_factory=dict)
     pulls: dict[int, PullRecord] = field(default_factory=dict)
@@ -139,11 +202,38 @@ class Repo:
     runs: dict[int, RunRecord] = field(default_factory=dict)
     workflows: dict[str, int] = field(default_factory=dict)  # workflow name -> id
     branches: dict[str, str] = field(default_factory=dict)  # branch -> head sha
+    commits: dict[str, CommitRecord] = field(default_factory=dict)  # sha -> commit
     next_number: int = 1
 
     @property
     def full_name(self) -> str:
         return f"{self.owner.login}/{self.name}"
+
+    def open_issue_count(self) -> int:
+        return sum(i.state == "open" for i in self.issues.values()) + sum(
+            p.state == "open" for p in self.pulls.values()
+        )
+
+    def add_commit(
+        self,
+        branch: str,
+        message: str,
+        author: Account,
+        files: list[FileChange] | None = None,
+        *,
+        parents: list[str] | None = None,
+    ) -> CommitRecord:
+        """Record a commit on top of `branch` (or on `parents`) and move the branch to it."""
+        parents = parents if parents is not None else [self.branches[branch]]
+        sha = fake_sha(self.full_name, branch, *parents, message, len(self.commits))
+        commit = CommitRecord(sha, message, author, parents, now(), list(files or []))
+        self.commits[sha] = commit
+        self.branches[branch] = sha
+        self.pushed_at = commit.created_at
+        return commit
+
+    def workflow_id(self, name: str) -> int:
+        return self.workflows.setdefault(name, new_id())
 
     def take_number(self) -> int:
         # Issues and pull requests share one sequence of numbers.
@@ -159,6 +249,7 @@ class GitHubWorld:
     accounts: dict[str, Account] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)  # token -> login
     repos: dict[str, Repo] = field(default_factory=dict)  # lower-cased full name -> repo
+    rate_used: dict[str, int] = field(default_factory=dict)  # login -> requests counted
 
     def add_account(self, login: str, *, token: str | None = None, kind: str = "User") -> Account:
         account = Account(new_id(), login, kind)
@@ -170,7 +261,10 @@ class GitHubWorld:
     def add_repo(self, owner_login: str, name: str, *, default_branch: str = "main") -> Repo:
         owner = self.accounts.get(owner_login) or self.add_account(owner_login, kind="Organization")
         repo = Repo(new_id(), owner, name, default_branch)
-        repo.branches[default_branch] = fake_sha(owner_login, name, "initial commit")
+        repo.add_commit(
+            default_branch, "Initial commit", owner, [FileChange("README.md", "added")], parents=[]
+        )
+        repo.workflow_id("CI")  # every repository has a CI workflow (.github/workflows/ci.yml)
         self.repos[repo.full_name.lower()] = repo
         return repo
 
@@ -179,188 +273,3 @@ class GitHubWorld:
 
     def permission(self, repo: Repo, login: str) -> str | None:
         return repo.permissions.get(login)
-
-
-# -- JSON representations ----------------------------------------------------------------------
-
-
-def account_json(account: Account, base: str) -> dict[str, Any]:
-    return {
-        "login": account.login,
-        "id": account.id,
-        "type": account.type,
-        "url": f"{base}/users/{account.login}",
-        "html_url": f"https://github.com/{account.login}",
-    }
-
-
-def repo_json(repo: Repo, base: str) -> dict[str, Any]:
-    return {
-        "id": repo.id,
-        "name": repo.name,
-        "full_name": repo.full_name,
-        "owner": account_json(repo.owner, base),
-        "private": repo.private,
-        "default_branch": repo.default_branch,
-        "html_url": f"https://github.com/{repo.full_name}",
-        "url": f"{base}/repos/{repo.full_name}",
-        "has_issues": True,
-    }
-
-
-def label_json(label: LabelRecord, repo: Repo, base: str) -> dict[str, Any]:
-    return {
-        "id": label.id,
-        "name": label.name,
-        "color": label.color,
-        "description": label.description,
-        "default": False,
-        "url": f"{base}/repos/{repo.full_name}/labels/{label.name}",
-    }
-
-
-def issue_json(issue: IssueRecord, repo: Repo, base: str) -> dict[str, Any]:
-    return {
-        "id": issue.id,
-        "number": issue.number,
-        "title": issue.title,
-        "body": issue.body,
-        "state": issue.state,
-        "state_reason": issue.state_reason,
-        "locked": False,
-        "user": account_json(issue.author, base),
-        "labels": [label_json(label, repo, base) for label in issue.labels],
-        "comments": len(issue.comments),
-        "created_at": github_time(issue.created_at),
-        "updated_at": github_time(issue.updated_at),
-        "closed_at": github_time(issue.closed_at),
-        "html_url": f"https://github.com/{repo.full_name}/issues/{issue.number}",
-        "url": f"{base}/repos/{repo.full_name}/issues/{issue.number}",
-        "repository_url": f"{base}/repos/{repo.full_name}",
-        "author_association": "OWNER" if issue.author is repo.owner else "COLLABORATOR",
-    }
-
-
-def pull_as_issue_json(pull: PullRecord, repo: Repo, base: str) -> dict[str, Any]:
-    """A pull request as the issues API shows it (with a `pull_request` key)."""
-    return {
-        "id": pull.id,
-        "number": pull.number,
-        "title": pull.title,
-        "body": pull.body,
-        "state": pull.state,
-        "state_reason": None,
-        "user": account_json(pull.author, base),
-        "labels": [],
-        "comments": len(pull.comments),
-        "html_url": f"https://github.com/{repo.full_name}/pull/{pull.number}",
-        "url": f"{base}/repos/{repo.full_name}/issues/{pull.number}",
-        "pull_request": {
-            "url": f"{base}/repos/{repo.full_name}/pulls/{pull.number}",
-            "html_url": f"https://github.com/{repo.full_name}/pull/{pull.number}",
-            "merged_at": github_time(pull.merged_at),
-        },
-    }
-
-
-def comment_json(comment: CommentRecord, repo: Repo, number: int, base: str) -> dict[str, Any]:
-    return {
-        "id": comment.id,
-        "body": comment.body,
-        "user": account_json(comment.author, base),
-        "created_at": github_time(comment.created_at),
-        "updated_at": github_time(comment.created_at),
-        "html_url": f"https://github.com/{repo.full_name}/issues/{number}#issuecomment-{comment.id}",
-        "issue_url": f"{base}/repos/{repo.full_name}/issues/{number}",
-        "author_association": "NONE" if comment.author.type == "Bot" else "COLLABORATOR",
-    }
-
-
-def pull_json(pull: PullRecord, repo: Repo, base: str) -> dict[str, Any]:
-    # Reference: https://docs.github.com/en/rest/pulls/pulls#get-a-pull-request
-    # Before a merge, merge_commit_sha holds a *test* merge commit, not anything on the base
-    # branch: only trust it once `merged` is true.
-    merge_commit_sha = pull.merge_commit_sha
-    if not pull.merged and pull.state == "open":
-        merge_commit_sha = fake_sha(repo.full_name, pull.number, pull.head_sha, "test merge")
-    return {
-        "id": pull.id,
-        "number": pull.number,
-        "state": pull.state,
-        "title": pull.title,
-        "body": pull.body,
-        "user": account_json(pull.author, base),
-        "draft": False,
-        "merged": pull.merged,
-        "merged_at": github_time(pull.merged_at),
-        "closed_at": github_time(pull.closed_at),
-        "merge_commit_sha": merge_commit_sha,
-        "head": {
-            "ref": pull.head_ref,
-            "sha": pull.head_sha,
-            "label": f"{repo.owner.login}:{pull.head_ref}",
-            "repo": repo_json(repo, base),
-        },
-        "base": {
-            "ref": pull.base_ref,
-            "sha": pull.base_sha,
-            "label": f"{repo.owner.login}:{pull.base_ref}",
-            "repo": repo_json(repo, base),
-        },
-        "created_at": github_time(pull.created_at),
-        "updated_at": github_time(pull.updated_at),
-        "html_url": f"https://github.com/{repo.full_name}/pull/{pull.number}",
-        "url": f"{base}/repos/{repo.full_name}/pulls/{pull.number}",
-    }
-
-
-def run_json(run: RunRecord, repo: Repo, base: str) -> dict[str, Any]:
-    # Reference: https://docs.github.com/en/rest/actions/workflow-runs#get-a-workflow-run
-    # pull_requests stays empty: runs on the default branch (pushes) and from forks carry none,
-    # so a receiver must match runs by head_sha.
-    return {
-        "id": run.id,
-        "name": run.name,
-        "display_title": run.name,
-        "workflow_id": run.workflow_id,
-        "run_number": run.run_number,
-        "run_attempt": run.run_attempt,
-        "head_sha": run.head_sha,
-        "head_branch": run.head_branch,
-        "event": run.event,
-        "status": run.status,
-        "conclusion": run.conclusion,
-        "path": f".github/workflows/{run.name.lower()}.yml",
-        "pull_requests": [],
-        "created_at": github_time(run.created_at),
-        "updated_at": github_time(run.updated_at),
-        "html_url": f"https://github.com/{repo.full_name}/actions/runs/{run.id}",
-        "url": f"{base}/repos/{repo.full_name}/actions/runs/{run.id}",
-        "repository": repo_json(repo, base),
-    }
-
-
-def hook_json(hook: HookRecord, repo: Repo, base: str) -> dict[str, Any]:
-    # Reference: https://docs.github.com/en/rest/repos/webhooks#get-a-repository-webhook
-    config: dict[str, Any] = {
-        "url": hook.url,
-        "content_type": hook.content_type,
-        "insecure_ssl": "0",
-    }
-    if hook.secret:
-        config["secret"] = "********"  # noqa: S105 -- GitHub masks it
-    url = f"{base}/repos/{repo.full_name}/hooks/{hook.id}"
-    return {
-        "type": "Repository",
-        "id": hook.id,
-        "name": "web",
-        "active": hook.active,
-        "events": hook.events,
-        "config": config,
-        "created_at": github_time(hook.created_at),
-        "updated_at": github_time(hook.created_at),
-        "url": url,
-        "ping_url": f"{url}/pings",
-        "deliveries_url": f"{url}/deliveries",
-        "last_response": hook.last_response,
-    }

@@ -57,6 +57,14 @@ async def sandbox() -> AsyncIterator[Sandbox]:
         await running.close()
 
 
+@pytest.fixture
+def autopilot(sandbox: Sandbox) -> Sandbox:
+    """The `sandbox`, with the agent's autopilot on and no delays: the agent's pull requests
+    merge and CI passes (or follows `sandbox.github.autopilot.configure(script=[...])`)."""
+    sandbox.github.autopilot.configure(enabled=True, merge_delay_seconds=0, ci_delay_seconds=0)
+    return sandbox
+
+
 @pytest_asyncio.fixture
 async def http_session() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession() as session:

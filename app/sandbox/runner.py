@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import aiohttp
 
@@ -47,6 +48,10 @@ class Sandbox:
         self.asana = AsanaSandbox()
         self.github = GitHubSandbox()
         self.seed = self._seed()
+        # Either server's POST /_sandbox/settle waits for both; Asana's control endpoints act
+        # as the seeded colleague unless told otherwise.
+        self.asana.settle_all = self.github.settle_all = self.settle
+        self.asana.control_actor_gid = self.seed.asana_person_gid
 
     def _seed(self) -> Seed:
         asana = self.asana.world
@@ -94,6 +99,24 @@ class Sandbox:
     ) -> None:
         await self.asana.start(host, asana_port)
         await self.github.start(host, github_port)
+        self.asana.info = self.github.info = self.describe()
+
+    def describe(self) -> dict[str, Any]:
+        """URLs, tokens and seeded ids, as `GET /_sandbox` on either server answers them."""
+        return {
+            "asana_api": self.asana.base_url,
+            "github_api": self.github.base_url,
+            "asana_control": self.asana.control_url,
+            "github_control": self.github.control_url,
+            "tokens": {
+                "asana": ASANA_TOKEN,
+                "github_admin": GITHUB_TOKEN,
+                "github_reader": GITHUB_READER_TOKEN,
+                "github_app": GITHUB_APP_TOKEN,
+            },
+            "seed": asdict(self.seed),
+            "autopilot": self.github.autopilot.settings.to_json(),
+        }
 
     async def close(self) -> None:
         await self.github.close()

@@ -8,6 +8,9 @@ from typing import Any
 
 from aiohttp import web
 
+# Where both sandbox servers keep their own control endpoints (never part of the real APIs).
+CONTROL_PREFIX = "/_sandbox"
+
 
 @dataclass
 class ServerHandle:

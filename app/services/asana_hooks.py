@@ -3,8 +3,11 @@ removing them.
 
 Reference: https://developers.asana.com/docs/webhooks-guide
 - Creating a webhook makes Asana POST `X-Hook-Secret` to the target while the create call waits;
-  that is the only time the secret is sent. We accept a handshake only inside a short window
-  opened here, for this project and this Asana resource, so nobody else can plant a secret.
+  that is the only time the secret is sent. A time window alone can be raced (the project id
+  and Asana project gid are no secret), so the target we register carries a one-time random
+  token, stored only as its hash: the first handshake that brings it, inside the window, for
+  this project and resource, is the one Asana sends in answer to our create call. Nobody else
+  can know the token, so nobody else can plant a secret.
 - Creating the same resource + target again answers 403: list first.
 - After 24 h of failed deliveries Asana deletes the webhook; a heartbeat comes every 8 h.
 """
@@ -13,8 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 from dataclasses import dataclass
 
+from app.auth.secrets import digest
 from app.integrations.asana.client import AsanaClient
 from app.integrations.errors import IntegrationError
 from app.services.secrets import keyring
@@ -44,36 +49,62 @@ def target_url(public_url: str, project_id: int, resource_gid: str) -> str:
     return f"{public_url}/webhooks/asana/{project_id}?resource={resource_gid}"
 
 
-async def open_handshake_window(project_id: int, resource_gid: str, target: str) -> None:
+def registered_target(target: str, handshake_token: str) -> str:
+    """The target we register with Asana: ours plus the one-time handshake token."""
+    return f"{target}&handshake={handshake_token}"
+
+
+def is_our_target(registered: str, target: str) -> bool:
+    """True for `target` itself or `target` plus any handshake token (an earlier set-up)."""
+    if registered == target:
+        return True
+    base, _, token = registered.partition("&handshake=")
+    return base == target and bool(token) and "&" not in token
+
+
+async def open_handshake_window(project_id: int, resource_gid: str, target: str) -> str:
+    """Open the window for the handshake of a webhook we are about to create; return the
+    one-time token to put in its target."""
+    token = secrets.token_urlsafe(32)
     until = dt.datetime.now(dt.UTC) + HANDSHAKE_WINDOW
     await AsanaWebhook.raw(
         """
-        INSERT INTO asana_webhooks (project, resource_gid, target, handshake_open_until, created_at)
-        VALUES ({}, {}, {}, {}, now())
+        INSERT INTO asana_webhooks
+               (project, resource_gid, target, handshake_open_until, handshake_token_hash,
+                created_at)
+        VALUES ({}, {}, {}, {}, {}, now())
         ON CONFLICT (project, resource_gid) DO UPDATE
-           SET target = EXCLUDED.target, handshake_open_until = EXCLUDED.handshake_open_until
+           SET target = EXCLUDED.target, handshake_open_until = EXCLUDED.handshake_open_until,
+               handshake_token_hash = EXCLUDED.handshake_token_hash
         """,
         project_id,
         resource_gid,
         target,
         until,
+        digest(token),
     )
+    return token
 
 
-async def accept_handshake(project_id: int, resource_gid: str, secret: str) -> bool:
-    """Store the secret if a window is open for this project and resource; close the window."""
+async def accept_handshake(project_id: int, resource_gid: str, token: str, secret: str) -> bool:
+    """Store the secret if `token` is the one-time token of the window open for this project
+    and resource; the first such handshake closes the window, so it is accepted once."""
+    if not token:
+        return False
     sealed = keyring().encrypt(secret, secret_context(project_id, resource_gid))
     rows = await AsanaWebhook.raw(
         """
         UPDATE asana_webhooks
-           SET secret_ciphertext = {}, handshake_open_until = NULL, established_at = now(),
-               last_error = NULL
+           SET secret_ciphertext = {}, handshake_open_until = NULL, handshake_token_hash = NULL,
+               established_at = now(), last_error = NULL
          WHERE project = {} AND resource_gid = {} AND handshake_open_until > now()
+           AND handshake_token_hash = {}
         RETURNING id
         """,
         sealed,
         project_id,
         resource_gid,
+        digest(token),
     )
     return bool(rows)
 
@@ -118,7 +149,7 @@ async def _set_up_one(
     existing = [
         hook
         for hook in (await client.list_webhooks(workspace, resource_gid=gid) if workspace else [])
-        if hook.target == target
+        if is_our_target(hook.target, target)
     ]
     if existing and await secret_for(project_id, gid) is not None and existing[0].active:
         await _remember(project_id, gid, existing[0].gid)
@@ -126,8 +157,10 @@ async def _set_up_one(
     for hook in existing:
         # We cannot verify its deliveries without the secret (lost, or never stored): replace it.
         await client.delete_webhook(hook.gid)
-    await open_handshake_window(project_id, gid, target)
-    created = await client.create_webhook(gid, target, filters=TASK_FILTERS)
+    token = await open_handshake_window(project_id, gid, target)
+    created = await client.create_webhook(
+        gid, registered_target(target, token), filters=TASK_FILTERS
+    )
     await _remember(project_id, gid, created.gid)
     if await secret_for(project_id, gid) is None:
         return SetupResult(

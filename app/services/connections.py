@@ -39,30 +39,39 @@ ENUM_TYPES = ("enum", "multi_enum")
 
 
 class ConnectionProblem(RuntimeError):
-    """A call to a service failed; the message says so in plain words (no token inside)."""
+    """A call to a service failed. The message says so in plain words for an admin; `detail`
+    is the service's own answer (method, path, status, reason), shown on request. Neither
+    ever holds a token."""
 
-    def __init__(self, message: str, *, field: str = "form"):
+    def __init__(self, message: str, *, field: str = "form", detail: str | None = None):
         super().__init__(message)
         self.field = field
+        self.detail = detail
 
 
 def explain(error: IntegrationError) -> str:
-    """One readable sentence for a failed call, with the service's own reason."""
+    """One readable sentence for a failed call; the service's own reason is `error.message`."""
     name = SERVICE_NAMES.get(Service(error.service), error.service)
-    reason = error.message
     if isinstance(error, AuthenticationFailed):
-        return f"{name} rejected the token (invalid, expired or revoked): {reason}"
+        return (
+            f"{name} rejected the token: it is mistyped, expired or revoked. "
+            f"Create a new one in {name} and replace it here."
+        )
     if isinstance(error, PermissionDenied):
-        return f"{name} refused: the token may not do this. {reason}"
+        return f"{name} refused: the token works, but its account may not do this."
     if isinstance(error, NotFound):
-        return f"{name} cannot find it, or the token may not see it. {reason}"
+        return f"{name} cannot find it, or the token's account may not see it."
     if isinstance(error, RateLimited):
         return f"{name} asks us to slow down: try again in {int(error.retry_after) + 1} s."
     if isinstance(error, TransientError):
-        return f"{name} did not answer properly; try again in a moment. {reason}"
+        return f"{name} did not answer properly; try again in a moment."
     if isinstance(error, ValidationFailed):
-        return f"{name} refused the request: {reason}"
-    return f"{name} answered something unexpected: {reason}"
+        return f"{name} refused the request."
+    return f"{name} answered something unexpected."
+
+
+def problem_from(error: IntegrationError, field: str = "form") -> ConnectionProblem:
+    return ConnectionProblem(explain(error), field=field, detail=error.message)
 
 
 @dataclass(frozen=True)
@@ -98,7 +107,7 @@ async def _failed(project_id: int, service: Service, error: IntegrationError, fi
         "integration call failed",
         extra={"project_id": project_id, "service": service.value, "status": error.status},
     )
-    return ConnectionProblem(message, field=field)
+    return ConnectionProblem(message, field=field, detail=error.message)
 
 
 # -- tokens -----------------------------------------------------------------------------------
@@ -119,7 +128,7 @@ async def check_new_token(ctx: Context, service: Service, token: str) -> str:
     try:
         return await who_am_i(ctx, service, token)
     except IntegrationError as error:
-        raise ConnectionProblem(explain(error), field=field) from None
+        raise problem_from(error, field) from None
 
 
 async def test_connection(ctx: Context, project_id: int, service: Service) -> str:
@@ -318,7 +327,9 @@ async def sync_repo_options(ctx: Context, project_id: int) -> SyncResult:
     except IntegrationError as error:
         problem = await _failed(project_id, Service.ASANA, error, "form")
         if added:
-            problem = ConnectionProblem(f"Added {', '.join(added)}, then: {problem}")
+            problem = ConnectionProblem(
+                f"Added {', '.join(added)}, then: {problem}", detail=problem.detail
+            )
         raise problem from None
     await record_check(project_id, Service.ASANA)
     return SyncResult(added, disabled)

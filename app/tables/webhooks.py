@@ -49,7 +49,8 @@ class WebhookRejection(Table, tablename="webhook_rejections"):
 
 class AsanaWebhook(Table, tablename="asana_webhooks"):
     """An Asana webhook on one Asana project. Its secret arrives once, in the handshake, and is
-    stored encrypted; the handshake is accepted only while `handshake_open_until` is ahead."""
+    stored encrypted; the handshake is accepted only while `handshake_open_until` is ahead and
+    only with the one-time token (stored as its SHA-256) we put in the target we registered."""
 
     project = ForeignKey(references=Project, on_delete=OnDelete.cascade, null=False)
     resource_gid = Varchar(length=32)
@@ -57,6 +58,7 @@ class AsanaWebhook(Table, tablename="asana_webhooks"):
     target = Text()
     secret_ciphertext = Text(null=True, default=None)
     handshake_open_until = Timestamptz(null=True, default=None)
+    handshake_token_hash = Text(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     established_at = Timestamptz(null=True, default=None)
     last_heartbeat_at = Timestamptz(null=True, default=None)

@@ -7,7 +7,7 @@ import logging
 from quart import Quart, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from app.web.render import add_toast, is_htmx
+from app.web.render import is_htmx
 
 logger = logging.getLogger(__name__)
 
@@ -41,9 +41,10 @@ async def _render(status: int, detail: str | None) -> Response:
         response.status_code = status
         return response
     if is_htmx():
-        response = Response(message or title, status, content_type="text/plain; charset=utf-8")
-        add_toast(response, f"{title}. {message}".strip(), level="error")
-        return response
+        # One readable sentence; the page shows it inline where the request started (no toast:
+        # toasts are for success).
+        text = f"{title}. {message}".strip() if message else f"{title}."
+        return Response(text, status, content_type="text/plain; charset=utf-8")
     body = await render_template("error.html", status=status, title=title, message=message)
     return Response(body, status, content_type="text/html; charset=utf-8")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import functools
 from collections.abc import Awaitable, Callable
 from typing import ParamSpec, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
-from quart import abort, g, redirect, request
+from quart import Response, abort, flash, g, redirect, request
 
 from app.services.projects import ProjectAccess, Role, access_for
 
@@ -22,20 +22,43 @@ def safe_next(target: str | None) -> str:
     return "/app"
 
 
+def page_they_were_on() -> str:
+    """The page a request was sent from, to come back to: htmx names it in HX-Current-URL, a
+    plain form post in the Referer. Same origin only; otherwise the project list."""
+    for raw in (request.headers.get("HX-Current-URL"), request.headers.get("Referer")):
+        if not raw:
+            continue
+        parts = urlsplit(raw)
+        if parts.scheme in ("http", "https") and parts.netloc == request.host:
+            return safe_next(parts.path + (f"?{parts.query}" if parts.query else ""))
+    return "/app"
+
+
+def sign_in_and_back(back: str) -> Response:
+    """To the sign-in page, which returns to `back` afterwards. htmx follows HX-Redirect with
+    a full page load."""
+    location = "/login?" + urlencode({"next": back})
+    if request.headers.get("HX-Request") == "true":
+        response = Response("", 401)
+        response.headers["HX-Redirect"] = location
+        return response
+    return redirect(location, 303 if request.method not in ("GET", "HEAD") else 302)
+
+
+SESSION_ENDED = "Your session has ended. Sign in to continue where you were."
+
+
 def login_required(view: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
     @functools.wraps(view)
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         if g.session is None:
-            back = request.full_path.rstrip("?") if request.method == "GET" else "/app"
-            location = "/login?" + urlencode({"next": back})
-            if request.headers.get("HX-Request") == "true":
-                # htmx follows HX-Redirect with a full page load.
-                from quart import Response
-
-                response = Response("", 401)
-                response.headers["HX-Redirect"] = location
-                return response  # type: ignore[return-value]
-            return redirect(location)  # type: ignore[return-value]
+            if request.method == "GET" and request.headers.get("HX-Request") != "true":
+                back = request.full_path.rstrip("?")
+            else:
+                back = page_they_were_on()
+            if g.get("drop_session_cookie"):
+                await flash(SESSION_ENDED, "error")
+            return sign_in_and_back(back)  # type: ignore[return-value]
         return await view(*args, **kwargs)
 
     return wrapper

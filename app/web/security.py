@@ -7,11 +7,12 @@ import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from quart import Quart, Response, abort, g, request, session
+from quart import Quart, Response, abort, flash, g, redirect, request, session
 
 from app.auth import sessions
 from app.auth.secrets import same
 from app.settings import Settings
+from app.web.guards import SESSION_ENDED, page_they_were_on, sign_in_and_back
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
@@ -89,7 +90,7 @@ def install(app: Quart, settings: Settings) -> None:
             g.drop_session_cookie = g.session is None
 
     @app.before_request
-    async def check_csrf() -> None:
+    async def check_csrf() -> Response | None:
         if request.method in SAFE_METHODS or request.path.startswith(CSRF_EXEMPT_PREFIXES):
             return
         origin = request.headers.get("Origin")
@@ -100,7 +101,8 @@ def install(app: Quart, settings: Settings) -> None:
             form = await request.form
             sent = form.get(CSRF_FIELD)
         if not sent or not same(sent, csrf_token()):
-            abort(403, "missing or stale form token: reload the page and try again")
+            return await _stale_form()
+        return None
 
     @app.after_request
     async def security_headers(response: Response) -> Response:
@@ -117,6 +119,27 @@ def install(app: Quart, settings: Settings) -> None:
         if g.get("drop_session_cookie"):
             response.delete_cookie(sessions.COOKIE_NAME)
         return response
+
+
+# Pages anyone may open: a stale form there goes back to the page, not to sign-in.
+PUBLIC_PAGES = ("/login", "/setup", "/invite/")
+STALE_PAGE = "This page was out of date, so nothing was saved. It has been reloaded: try again."
+
+
+async def _stale_form() -> Response:
+    """A form whose token no longer matches: the session ended (or was replaced by a newer
+    sign-in) since the page was loaded. Nothing is done; the person goes back to the page they
+    were on, through the sign-in page when they are no longer signed in."""
+    back = page_they_were_on()
+    if g.get("session") is None and not back.startswith(PUBLIC_PAGES):
+        await flash(SESSION_ENDED, "error")
+        return sign_in_and_back(back)
+    await flash(STALE_PAGE, "error")
+    if request.headers.get("HX-Request") == "true":
+        response = Response("", 409)
+        response.headers["HX-Redirect"] = back
+        return response
+    return redirect(back, 303)
 
 
 def set_session_cookie(response: Response, token: str, settings: Settings) -> None:

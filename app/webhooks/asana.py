@@ -1,5 +1,6 @@
 """`POST /webhooks/asana/<project id>?resource=<Asana project gid>`: the handshake while we are
-creating that webhook, then signed compact events — verified, recorded, enqueued.
+creating that webhook (bound to our create call by a one-time token in the target), then signed
+compact events — verified, recorded, enqueued.
 
 Reference: https://developers.asana.com/docs/webhooks-guide
 Asana retries a delivery not answered 2xx within 10 s and deletes the webhook after 24 h of
@@ -32,6 +33,8 @@ blueprint = Blueprint("asana_webhooks", __name__)
 # Events about tasks drive the pipeline; others (stories, sections...) are recorded only.
 ACTED_ON_RESOURCE_TYPES = frozenset({"task"})
 MAX_GID_LENGTH = 32
+# The one-time handshake token is 43 characters (32 random bytes, base64url).
+MAX_TOKEN_LENGTH = 64
 
 
 @blueprint.post("/webhooks/asana/<int:project_id>")
@@ -40,7 +43,8 @@ async def receive(project_id: int) -> Response:
     resource = request.args.get("resource", "")[:MAX_GID_LENGTH]
     offered = handshake_secret(request.headers)
     if offered is not None:
-        return await _handshake(project_id, resource, offered)
+        token = request.args.get("handshake", "")[:MAX_TOKEN_LENGTH]
+        return await _handshake(project_id, resource, token, offered)
 
     cache, key = secret_cache(), ("asana", project_id, resource)
 
@@ -108,13 +112,17 @@ def _verified_events(body: bytes, secret: str) -> list:
     return parse_events(body)
 
 
-async def _handshake(project_id: int, resource: str, offered: str) -> Response:
-    if resource.isdigit() and await asana_hooks.accept_handshake(project_id, resource, offered):
+async def _handshake(project_id: int, resource: str, token: str, offered: str) -> Response:
+    # Only Asana, answering our own create call, knows the one-time token in the target we
+    # registered; a handshake without it is refused even while a set-up is in progress.
+    if resource.isdigit() and await asana_hooks.accept_handshake(
+        project_id, resource, token, offered
+    ):
         response = answer(200, "handshake accepted")
         response.headers.update(handshake_response_headers(offered))
         return response
     if await Project.exists().where(Project.id == project_id):
         await deliveries.reject(
-            project_id, "asana", resource or None, "handshake outside a set-up window"
+            project_id, "asana", resource or None, "handshake without our one-time token"
         )
     return answer(403, "no webhook set-up in progress for this resource")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.conftest import new_page, shot, wider_than_the_screen
 from tests.conftest import INIT_TOKEN, PASSWORD
 
 VIEWPORTS = {
@@ -15,21 +15,6 @@ VIEWPORTS = {
 }
 
 pytestmark = pytest.mark.browser
-
-
-async def _shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-async def _wider_than_the_screen(page: Page) -> list[str]:
-    """Elements that stick out to the right (a 390-px phone must never scroll sideways)."""
-    return await page.evaluate(
-        """() => [...document.querySelectorAll("body *")]
-            .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5)
-            .filter((el) => !el.closest("#toasts, dialog:not([open])"))
-            .map((el) => el.tagName.toLowerCase() + "." + el.className)"""
-    )
 
 
 async def _open_section(page: Page, device: str, label: str) -> None:
@@ -44,14 +29,7 @@ async def _open_section(page: Page, device: str, label: str) -> None:
 
 @pytest.mark.parametrize("device", list(VIEWPORTS))
 async def test_first_run_from_setup_to_an_accepted_invite(live_server, browser, device):
-    context = await browser.new_context(viewport=VIEWPORTS[device], base_url=live_server.url)
-    page = await context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on(
-        "console",
-        lambda message: errors.append(message.text) if message.type == "error" else None,
-    )
+    context, page, console = await new_page(browser, live_server.url, VIEWPORTS[device])
 
     # Set-up: the first admin, with the one-time token.
     await page.goto("/")
@@ -60,12 +38,12 @@ async def test_first_run_from_setup_to_an_accepted_invite(live_server, browser, 
     await page.get_by_label("Username").fill("ada")
     await page.get_by_label("Password", exact=True).fill(PASSWORD)
     await page.get_by_label("Password again").fill(PASSWORD)
-    await _shot(page, f"{device}-1-setup")
+    await shot(page, f"{device}-1-setup")
     await page.get_by_role("button", name="Create admin").click()
     await expect(page).to_have_url(f"{live_server.url}/app")
     await expect(page.locator(".flash")).to_contain_text("Welcome, ada")
     await expect(page.get_by_role("heading", name="No projects yet")).to_be_visible()
-    assert await _wider_than_the_screen(page) == []
+    assert await wider_than_the_screen(page) == []
 
     # A project, created inline by htmx: the list updates in place.
     await page.get_by_label("Name").fill("Payments team")
@@ -74,7 +52,7 @@ async def test_first_run_from_setup_to_an_accepted_invite(live_server, browser, 
     await expect(page.locator("#projects .title-link")).to_have_text(["Payments team"])
     await expect(page.locator(".toast")).to_contain_text("Project Payments team created.")
     await expect(page).to_have_url(f"{live_server.url}/app")
-    await _shot(page, f"{device}-2-projects")
+    await shot(page, f"{device}-2-projects")
 
     # Members: an invite link, and a second one revoked through the confirm dialog.
     await page.get_by_role("link", name="Open").click()
@@ -95,8 +73,8 @@ async def test_first_run_from_setup_to_an_accepted_invite(live_server, browser, 
     await expect(dialog).to_contain_text("Its link stops working at once.")
     await dialog.get_by_role("button", name="Confirm").click()
     await expect(page.locator("#members .plain-list li")).to_have_count(1)
-    await _shot(page, f"{device}-3-members")
-    assert await _wider_than_the_screen(page) == []
+    await shot(page, f"{device}-3-members")
+    assert await wider_than_the_screen(page) == []
 
     # Sign out from the user menu.
     await page.locator("details.user-menu summary").click()
@@ -111,12 +89,12 @@ async def test_first_run_from_setup_to_an_accepted_invite(live_server, browser, 
     await page.get_by_label("Choose a username").fill("lin")
     await page.get_by_label("Choose a password").fill(PASSWORD)
     await page.get_by_label("Password again").fill(PASSWORD)
-    await _shot(page, f"{device}-4-invite")
+    await shot(page, f"{device}-4-invite")
     await page.get_by_role("button", name="Create account and join").click()
     await expect(page).to_have_url(f"{live_server.url}/app")
     await expect(page.locator("#projects .title-link")).to_have_text(["Payments team"])
     await expect(page.locator("#projects .role-viewer")).to_have_text("viewer")
-    await _shot(page, f"{device}-5-joined")
+    await shot(page, f"{device}-5-joined")
 
-    assert errors == []
+    console.assert_clean()
     await context.close()

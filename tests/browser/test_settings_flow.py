@@ -5,30 +5,16 @@ tokens, the Asana pickers, repositories, the webhook secret, a knowledge note; t
 from __future__ import annotations
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import expect
 
 from app.demo import seed_extra_repos
 from app.sandbox.runner import ASANA_TOKEN, GITHUB_TOKEN
-from tests.browser.conftest import SCREENSHOTS, launch_web
+from tests.browser.conftest import launch_web, new_page, shot, wider_than_the_screen
 from tests.conftest import PASSWORD
 
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
 
 pytestmark = pytest.mark.browser
-
-
-async def _wider_than_the_screen(page: Page) -> list[str]:
-    return await page.evaluate(
-        """() => [...document.querySelectorAll("body *")]
-            .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5)
-            .filter((el) => !el.closest("#toasts, dialog:not([open])"))
-            .map((el) => el.tagName.toLowerCase() + "." + el.className)"""
-    )
-
-
-async def _shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 @pytest.mark.parametrize("device", list(VIEWPORTS))
@@ -45,10 +31,7 @@ async def test_an_admin_configures_a_project_against_the_sandbox(
         AUTOFLOW_ASANA_API_URL=sandbox.asana.base_url,
         AUTOFLOW_GITHUB_API_URL=sandbox.github.base_url,
     ) as server:
-        context = await browser.new_context(viewport=VIEWPORTS[device], base_url=server.url)
-        page = await context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
+        context, page, console = await new_page(browser, server.url, VIEWPORTS[device])
 
         await page.goto("/login")
         await page.get_by_label("Username").fill("ada")
@@ -66,7 +49,7 @@ async def test_an_admin_configures_a_project_against_the_sandbox(
         else:
             await page.locator(".tabs").get_by_role("link", name="Settings").click()
         await expect(page).to_have_url(f"{server.url}/p/payments/settings")
-        assert await _wider_than_the_screen(page) == []
+        assert await wider_than_the_screen(page) == []
 
         # Tokens: checked with the sandbox, then shown masked.
         for name, label, token in (
@@ -96,7 +79,7 @@ async def test_an_admin_configures_a_project_against_the_sandbox(
         await page.locator("select#f-autotask_on_option_gid").select_option(seed.autotask_yes_gid)
         await page.locator("select#f-repo_field_gid").select_option(seed.repo_field_gid)
         await page.locator("select#f-status_field_gid").select_option(seed.status_field_gid)
-        assert await _wider_than_the_screen(page) == []
+        assert await wider_than_the_screen(page) == []
         await asana.get_by_role("button", name="Save Asana settings").click()
         await expect(page.locator(".toast").last).to_contain_text("Asana settings saved.")
 
@@ -115,8 +98,8 @@ async def test_an_admin_configures_a_project_against_the_sandbox(
         )
         await expect(page.locator("#generated-secret")).to_be_visible()
         await expect(page.get_by_role("button", name="Copy secret")).to_be_visible()
-        await _shot(page, f"{device}-settings")
-        assert await _wider_than_the_screen(page) == []
+        await shot(page, f"{device}-settings")
+        assert await wider_than_the_screen(page) == []
 
         # A knowledge note, rendered from markdown.
         await page.goto("/p/payments/knowledge")
@@ -126,10 +109,10 @@ async def test_an_admin_configures_a_project_against_the_sandbox(
         await notes.get_by_label("Note").fill("Use **ruff** before every commit.")
         await notes.get_by_role("button", name="Add note").click()
         await expect(page.locator("#notes .markdown strong")).to_have_text("ruff")
-        await _shot(page, f"{device}-knowledge")
-        assert await _wider_than_the_screen(page) == []
+        await shot(page, f"{device}-knowledge")
+        assert await wider_than_the_screen(page) == []
 
         await page.goto("/app")
         await expect(page.locator("#projects .row-meta .badge").first).to_have_text("Configured")
-        assert errors == []
+        console.assert_clean()
         await context.close()

@@ -13,7 +13,7 @@ from app.db import engine
 from app.sandbox.runner import ASANA_TOKEN, GITHUB_TOKEN
 from app.services import project_config_input, project_config_writes, secrets
 from app.tables import AsanaWebhook, WebhookDelivery
-from tests.browser.conftest import SCREENSHOTS, launch_web
+from tests.browser.conftest import launch_web, new_page, shot, wider_than_the_screen
 from tests.conftest import PASSWORD
 from tests.support.processes import until
 
@@ -56,8 +56,7 @@ async def test_setting_up_and_receiving_webhooks_from_the_sandbox(
         AUTOFLOW_ASANA_API_URL=sandbox.asana.base_url,
         AUTOFLOW_GITHUB_API_URL=sandbox.github.base_url,
     ) as server:
-        context = await browser.new_context(viewport=viewport, base_url=server.url)
-        page = await context.new_page()
+        context, page, console = await new_page(browser, server.url, viewport)
         await page.goto("/login")
         await page.get_by_label("Username").fill("owner")
         await page.get_by_label("Password").fill(PASSWORD)
@@ -100,11 +99,12 @@ async def test_setting_up_and_receiving_webhooks_from_the_sandbox(
         await expect(health.locator(".badge")).to_have_text("healthy")
         asana_health = page.locator("#webhook-health tbody tr").filter(has_text="Asana")
         await expect(asana_health.locator(".badge")).to_have_text("healthy")
-        overflow = await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        await page.screenshot(
-            path=str(SCREENSHOTS / f"webhooks-{viewport['width']}.png"), full_page=True
+        # Asana projects are named, their gids secondary.
+        await expect(page.locator("#asana-hooks td[data-label='Asana project'] .gid")).to_have_text(
+            seed.project_gid
         )
-        assert overflow
+        await shot(page, f"webhooks-{viewport['width']}")
+        assert await wider_than_the_screen(page) == []
+        console.assert_clean()
         await context.close()
     await asyncio.sleep(0)

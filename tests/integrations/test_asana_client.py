@@ -253,3 +253,21 @@ async def test_a_forbidden_call_raises_permission_denied(asana_client, sandbox, 
 
     with pytest.raises(PermissionDenied):
         await asana_client.create_webhook(seed.project_gid, webhook_receiver.url())
+
+
+async def test_it_lists_a_tasks_stories_and_pages_through_tasks_resumably(asana_client, sandbox):
+    seed = sandbox.seed
+    task = await asana_client.create_task(seed.project_gid, "Storied")
+    await asana_client.add_comment(task.gid, "Auto-Flow opened GitHub issue #1")
+    assert "Auto-Flow opened GitHub issue #1" in [
+        s.text for s in await asana_client.list_stories(task.gid)
+    ]
+    since = datetime.now(UTC) - timedelta(days=90)
+    page, offset = await asana_client.list_project_tasks_page(seed.project_gid, since)
+    seen = {t.gid for t in page}
+    while offset:
+        page, offset = await asana_client.list_project_tasks_page(
+            seed.project_gid, since, offset=offset
+        )
+        seen |= {t.gid for t in page}
+    assert task.gid in seen

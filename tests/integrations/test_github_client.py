@@ -236,3 +236,25 @@ async def test_requests_without_a_user_agent_are_refused(sandbox, http_session):
         skip_auto_headers=["User-Agent"],
     ) as response:
         assert response.status == 403
+
+
+async def test_it_lists_recent_issues_by_their_creator_the_moment_they_exist(
+    github_client, sandbox, http_session, retry_policy
+):
+    marker = "<!-- autoflow:task:77 -->"
+    ours = await github_client.create_issue(sandbox.seed.repo, "Ours", f"Body\n{marker}")
+    reader = sandbox.github_client(http_session, token=GITHUB_READER_TOKEN, policy=retry_policy)
+    await reader.create_issue(sandbox.seed.repo, "Someone else's", f"Copied\n{marker}")
+    me = await github_client.get_authenticated_user()
+
+    mine = await github_client.list_issues(sandbox.seed.repo, creator=me.login, state="all")
+
+    assert [issue.number for issue in mine if marker in issue.body] == [ours.number]
+
+
+async def test_it_lists_an_issues_comments(github_client, sandbox):
+    issue = await github_client.create_issue(sandbox.seed.repo, "Talk", "About it")
+    await github_client.comment(sandbox.seed.repo, issue.number, "first <!-- autoflow:effect:k -->")
+    await github_client.comment(sandbox.seed.repo, issue.number, "second")
+    comments = await github_client.list_comments(sandbox.seed.repo, issue.number)
+    assert [c.body for c in comments] == ["first <!-- autoflow:effect:k -->", "second"]

@@ -29,16 +29,22 @@ async def test_the_command_prints_its_urls_and_tokens_and_serves_them():
         "0",
         "--github-port",
         "0",
+        "--autopilot",
         stdout=asyncio.subprocess.PIPE,
     )
     try:
         lines = []
-        while not any("GitHub App" in line for line in lines):
-            lines.append((await asyncio.wait_for(process.stdout.readline(), 20)).decode())
+        while not any("as JSON" in line for line in lines):
+            line = (await asyncio.wait_for(process.stdout.readline(), 20)).decode()
+            if not line:  # the command ended before printing its banner
+                raise AssertionError(f"the sandbox exited: {''.join(lines)!r}")
+            lines.append(line)
         banner = "".join(lines)
         asana_url = re.search(r"Asana API:\s+(\S+)", banner).group(1)
         github_url = re.search(r"GitHub API:\s+(\S+)", banner).group(1)
+        control_url = re.search(r"GitHub control:\s+(\S+)", banner).group(1)
         assert "asana-sandbox-token" in banner and "github-sandbox-token" in banner
+        assert "Agent autopilot:  on" in banner
 
         async with aiohttp.ClientSession() as session:
             async with session.get(
@@ -49,6 +55,10 @@ async def test_the_command_prints_its_urls_and_tokens_and_serves_them():
                 f"{github_url}/user", headers={"Authorization": "Bearer github-sandbox-token"}
             ) as response:
                 assert (await response.json())["login"] == "sandbox-admin"
+            async with session.get(control_url) as response:
+                described = await response.json()
+            assert described["github_api"] == github_url and described["autopilot"]["enabled"]
+            assert described["seed"]["repo"] == "sandbox-org/demo"
     finally:
         process.send_signal(signal.SIGINT)
         assert await asyncio.wait_for(process.wait(), 20) == 0
