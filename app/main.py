@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None) -> Quart:
 
     from app import metrics
     from app.pages import api as api_page
-    from app.pages import auth, members, projects
+    from app.pages import auth, members, projects, tasks
     from app.pages import settings as settings_pages
     from app.pages import webhooks as webhook_pages
     from app.partials import api_tokens as api_token_partials
@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     from app.partials import projects as project_partials
     from app.partials import settings as settings_partials
     from app.partials import settings_asana, settings_github, settings_secrets
+    from app.partials import tasks as task_partials
     from app.partials import webhooks as webhook_partials
     from app.webhooks import asana as asana_webhooks
     from app.webhooks import github as github_webhooks
@@ -91,6 +92,8 @@ def create_app(settings: Settings | None = None) -> Quart:
         api_page.blueprint,
         api_token_partials.blueprint,
         metrics.blueprint,
+        tasks.blueprint,
+        task_partials.blueprint,
     ):
         app.register_blueprint(blueprint)
 

@@ -10,7 +10,7 @@ import procrastinate
 
 from app.db import engine
 from app.db.engine import database_dsn
-from app.jobs import hooks, imports, ingest, maintenance, pipeline
+from app.jobs import hooks, imports, ingest, maintenance, pipeline, task_requests
 from app.settings import Settings
 
 
@@ -21,6 +21,7 @@ def build(dsn: str) -> procrastinate.App:
     queue.add_tasks_from(pipeline.blueprint, namespace="pipeline")
     queue.add_tasks_from(imports.blueprint, namespace="pipeline")
     queue.add_tasks_from(hooks.blueprint, namespace="pipeline")
+    queue.add_tasks_from(task_requests.blueprint, namespace="tasks")
     return queue
 
 

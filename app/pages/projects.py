@@ -1,4 +1,4 @@
-"""The projects list, a project's home, and its sections."""
+"""The projects list (a project's home, the Tasks tab, is app/pages/tasks.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from quart import Blueprint, Response, g
 
 from app.partials import projects as project_partials
 from app.services import projects
-from app.services.integration_readiness import integration_status, integration_statuses
-from app.web.guards import login_required, project_for
+from app.services.integration_readiness import integration_statuses
+from app.services.task_queries import counts_by_project
+from app.web.guards import login_required
 from app.web.render import page
 
 blueprint = Blueprint("projects", __name__)
@@ -18,7 +19,14 @@ blueprint = Blueprint("projects", __name__)
 async def index() -> Response:
     mine = await projects.projects_for(g.session.user_id)
     statuses = await integration_statuses([p.id for p in mine])
-    return await page("projects.html", projects=mine, statuses=statuses, form={}, errors={})
+    return await page(
+        "projects.html",
+        projects=mine,
+        statuses=statuses,
+        task_counts=await counts_by_project([p.id for p in mine]),
+        form={},
+        errors={},
+    )
 
 
 @blueprint.post("/app/projects")
@@ -26,11 +34,3 @@ async def index() -> Response:
 async def create() -> Response:
     """The projects page's form without htmx: the same action as the inline one."""
     return await project_partials.create()
-
-
-@blueprint.get("/p/<slug>")
-@login_required
-async def home(slug: str) -> Response:
-    access = await project_for(slug)
-    integration = await integration_status(access.id)
-    return await page("project_home.html", section="tasks", access=access, integration=integration)

@@ -7,6 +7,7 @@ from quart import Blueprint, Response, g, redirect, request
 from app.services import projects
 from app.services.integration_readiness import integration_statuses
 from app.services.projects import ProjectProblem
+from app.services.task_queries import counts_by_project
 from app.web.guards import login_required, require_instance_admin
 from app.web.render import fragment, is_htmx, notice, page
 
@@ -18,7 +19,14 @@ blueprint = Blueprint("project_partials", __name__, url_prefix="/partials")
 async def listing() -> Response:
     mine = await projects.projects_for(g.session.user_id)
     statuses = await integration_statuses([p.id for p in mine])
-    return await fragment("_projects.html", projects=mine, statuses=statuses, form={}, errors={})
+    return await fragment(
+        "_projects.html",
+        projects=mine,
+        statuses=statuses,
+        task_counts=await counts_by_project([p.id for p in mine]),
+        form={},
+        errors={},
+    )
 
 
 @blueprint.post("/projects")
@@ -49,6 +57,7 @@ async def create() -> Response:
         "_projects.html",
         projects=mine,
         statuses=await integration_statuses([p.id for p in mine]),
+        task_counts=await counts_by_project([p.id for p in mine]),
         form={},
         errors={},
         created=created,

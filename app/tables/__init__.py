@@ -13,6 +13,7 @@ from app.tables.project_config import (
 )
 from app.tables.projects import Invite, Project, ProjectMembership
 from app.tables.secrets import ProjectSecret
+from app.tables.task_imports import TaskImport
 from app.tables.tasks import CiRun, Task, TaskEffect, TaskEvent, TaskSpec
 from app.tables.webhooks import AsanaWebhook, WebhookDelivery, WebhookRejection
 
@@ -22,6 +23,7 @@ ALL_TABLES += (AsanaRepoMap, IntegrationCheck, ProjectLink, ProjectContact, Proj
 ALL_TABLES += (WebhookDelivery, WebhookRejection, AsanaWebhook)
 ALL_TABLES += (ApiToken,)
 ALL_TABLES += (Task, TaskSpec, TaskEvent, TaskEffect, CiRun)
+ALL_TABLES += (TaskImport,)
 
 __all__ = [
     "ALL_TABLES",
@@ -44,6 +46,7 @@ __all__ = [
     "ProjectSecret",
     "Session",
     "Task",
+    "TaskImport",
     "TaskEffect",
     "TaskEvent",
     "TaskSpec",
