@@ -69,8 +69,10 @@ def test_as_root_it_refuses_a_data_directory_the_server_user_cannot_reach(tmp_pa
     private = tmp_path / "private"
     private.mkdir(mode=0o700)
     with pytest.raises(EmbeddedPostgresError, match="AUTOFLOW_DATA_DIR"):
-        EmbeddedPostgres(private / "data").ensure_running()
+        EmbeddedPostgres(private / "autoflow" / "data").ensure_running()
     assert private.stat().st_mode & 0o777 == 0o700
+    # Refused before anything was made there.
+    assert list(private.iterdir()) == []
 
 
 def _private_copy_of_pgserver(folder: Path) -> Path:

@@ -98,14 +98,14 @@ class EmbeddedPostgres:
 
     def ensure_running(self) -> bool:
         """Start the cluster unless it already runs; return True when this call started it."""
+        # Refused before anything is created: a private folder is no place to leave one in.
+        if self._run_as() is not None and not _world_traversable(
+            _nearest_existing(self.data_dir.parent)
+        ):
+            raise self._unreachable()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if self._run_as() is not None and not _world_traversable(self.data_dir.parent):
-            raise EmbeddedPostgresError(
-                f"As root, the embedded PostgreSQL runs as the system user {SYSTEM_USER!r}, which "
-                f"cannot reach {self.data_dir} (a parent folder is private, e.g. /root). "
-                "Set AUTOFLOW_DATA_DIR to a folder outside root's home, such as /var/lib/autoflow; "
-                "we do not widen the permissions of your folders."
-            )
+            raise self._unreachable()
         with self._start_lock():
             started = False
             # A server killed a moment ago may still look alive, or leave children that hold
@@ -132,6 +132,14 @@ class EmbeddedPostgres:
                     )
                 time.sleep(RETRY_PAUSE_SECONDS)
         return started
+
+    def _unreachable(self) -> EmbeddedPostgresError:
+        return EmbeddedPostgresError(
+            f"As root, the embedded PostgreSQL runs as the system user {SYSTEM_USER!r}, which "
+            f"cannot reach {self.data_dir} (a parent folder is private, e.g. /root). "
+            "Set AUTOFLOW_DATA_DIR to a folder outside root's home, such as /var/lib/autoflow; "
+            "we do not widen the permissions of your folders."
+        )
 
     def is_running(self) -> bool:
         pid = self._postmaster_pid()
@@ -321,6 +329,13 @@ def _cwd_is(pid: int, cluster: Path) -> bool:
         return Path(os.readlink(f"/proc/{pid}/cwd")) == cluster.resolve()
     except OSError:
         return False
+
+
+def _nearest_existing(path: Path) -> Path:
+    for folder in [path, *path.parents]:
+        if folder.exists():
+            return folder
+    return Path("/")
 
 
 def _world_traversable(path: Path) -> bool:
