@@ -1,5 +1,6 @@
 """Holds, end to end: a task without a repo waits in NEEDS_REPO until one is chosen; AutoTask
-off pauses the issue and on again resumes it; CANCELLED closes the issue as not planned; and an
+off pauses the issue and on again resumes it; CANCELLED closes the issue as not planned; BLOCKED
+only marks the task until it is ACTIVE again; and an
 import picks up tasks that changed while no webhook was listening, without touching the links
 of tasks it already knows."""
 
@@ -156,3 +157,38 @@ async def test_an_import_picks_up_unseen_tasks_and_keeps_the_links_of_known_ones
         )
         assert len(loop.issues_of(row["id"])) == 1
         assert len(sandbox.github.world.repos[loop.repo.lower()].issues) == 2
+
+
+async def test_blocked_in_asana_only_marks_the_task_and_active_again_resumes_it(
+    db, sandbox, settings, database_url, tmp_path
+):
+    async with running_loop(sandbox, settings, database_url, tmp_path) as loop:
+        seed = sandbox.seed
+        options = {
+            o.name: o
+            for o in (await loop.asana.get_custom_field(seed.status_field_gid)).enum_options
+        }
+        blocked, active = options["Failed"], options["Queued"]
+        await config_writes.save_status_map(
+            loop.project_id,
+            [
+                StatusMapping(blocked.gid, blocked.name, AsanaStatus.BLOCKED),
+                StatusMapping(active.gid, active.name, AsanaStatus.ACTIVE),
+            ],
+        )
+        loop.start_worker()
+        gid = await loop.create_task("Add a sepia mode")
+        row = await loop.until_status(gid, "PR_CREATED")
+        issue = sandbox.github.world.repos[loop.repo.lower()].issues[row["issue_number"]]
+        comments_before = len(loop.comments_on(row["issue_number"]))
+
+        _edit(loop, gid, seed.status_field_gid, blocked.gid)
+        await loop.until_status(gid, "BLOCKED")
+        # Only marked: the issue stays open, unlabelled and without a word from us.
+        assert issue.state == "open"
+        assert PAUSED_LABEL not in _labels(loop, row["issue_number"])
+        assert len(loop.comments_on(row["issue_number"])) == comments_before
+
+        _edit(loop, gid, seed.status_field_gid, active.gid)
+        await loop.until_status(gid, "PR_CREATED")
+        assert len(loop.issues_of(row["id"])) == 1
