@@ -8,7 +8,7 @@ from quart_schema import QuartSchema
 
 from app import __version__
 from app.api import errors
-from app.api.common import IdConverter
+from app.api.common import ID, IdConverter
 from app.api.openapi import DESCRIPTION, OPENAPI_PATH, SECURITY_SCHEME, ApiOpenAPIProvider
 from app.settings import Settings
 
@@ -38,7 +38,9 @@ def install(app: Quart, settings: Settings) -> None:
         openapi_provider_class=ApiOpenAPIProvider,
     )
     errors.install(app)
-    app.url_map.converters["id"] = IdConverter
+    # Its own converter: one that refuses a number makes werkzeug answer 405 where the same
+    # path has a rule for another method; the services answer 404 for an id out of range.
+    app.url_map.converters[ID] = IdConverter
 
     from app.api import knowledge, projects
 

@@ -11,7 +11,7 @@ from app.services.connections import ConnectionProblem, Context
 from app.services.projects import ProjectAccess
 
 PROJECT_URL = "/api/v1/projects/<slug>"
-ID = "id"  # the converter below, registered as `<id:...>`
+ID = "api_id"  # the converter below, registered under this name
 
 
 class IdConverter(IntegerConverter):

@@ -25,7 +25,7 @@ SECURITY_SCHEME = "bearerAuth"
 EXTRA_RESPONSES_ATTRIBUTE = "_autoflow_extra_responses"
 T = TypeVar("T", bound=Callable)
 # quart-schema's own pattern runs across `>` and garbles a path whose second variable has a
-# converter (`<slug>/links/<id:link_id>`); this one stays inside each `<...>`.
+# converter (`<slug>/links/<api_id:link_id>`); this one stays inside each `<...>`.
 PATH_VARIABLE = re.compile(r"<(?:[^:<>]*:)?([^<>]+)>")
 
 DESCRIPTION = """\
@@ -87,9 +87,10 @@ class ApiOpenAPIProvider(OpenAPIProvider):
         for operations in paths.values():
             for method, operation in list(operations.items()):
                 operation = copy.deepcopy(operation)
-                statuses = {401, 404, 429, 500, *extra}
+                # 400 everywhere: any path or query holding a control character is refused
+                # before routing (app/web/inputs.py), whatever the operation reads.
+                statuses = {400, 401, 404, 429, 500, *extra}
                 if "requestBody" in operation:
-                    statuses.add(400)
                     operation["requestBody"]["required"] = True
                 for status in sorted(statuses):
                     operation["responses"].setdefault(str(status), self._error_response(status))
