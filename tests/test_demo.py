@@ -2,15 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import re
-import signal
-import socket
-import subprocess
-import sys
-from pathlib import Path
-
 import aiohttp
 import pytest
 
@@ -21,9 +12,8 @@ from app.services import integration_readiness as readiness
 from app.services import project_config as config
 from app.services.projects import get_by_slug
 from app.services.secrets import read_secret
+from tests.support.demo_process import running_demo
 from tests.support.web import Visitor, html
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 async def test_the_demo_set_up_configures_a_project_against_the_sandbox(db, settings, sandbox):
@@ -52,58 +42,18 @@ async def test_the_demo_set_up_configures_a_project_against_the_sandbox(db, sett
         assert page.texts("#integration-status .badge") == ["Configured"]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.slow
 async def test_the_demo_command_starts_everything_and_prints_how_to_sign_in(database_url, tmp_path):
-    port = _free_port()
-    env = dict(
-        os.environ,
-        DATABASE_URL=database_url,
-        AUTOFLOW_DATA_DIR=str(tmp_path / "data"),
-        AUTOFLOW_PORT=str(port),
-        AUTOFLOW_LOG_LEVEL="WARNING",
-    )
-    log = tmp_path / "demo.log"
-    with open(log, "w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "demo"], cwd=ROOT, env=env, stdout=out, stderr=out
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        password = None
+    async with running_demo(database_url, tmp_path) as demo:
         # unsafe=True: keep cookies from an IP address host (127.0.0.1).
         async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-            for _ in range(600):
-                assert process.poll() is None, log.read_text()
-                found = re.search(r"password: (\S+)", log.read_text())
-                if found:
-                    try:
-                        async with http.get(f"{url}/healthz") as response:
-                            if response.status == 200:
-                                password = found.group(1)
-                                break
-                    except aiohttp.ClientError:
-                        pass
-                await asyncio.sleep(0.1)
-            assert password, log.read_text()
-            async with http.get(f"{url}/login") as response:
+            async with http.get(f"{demo.url}/login") as response:
                 token = html(await response.text()).select_one("input[name=csrf_token]")["value"]
-            form = {"username": "demo", "password": password, "csrf_token": token}
-            async with http.post(f"{url}/login", data=form) as response:
+            form = {"username": "demo", "password": demo.password, "csrf_token": token}
+            async with http.post(f"{demo.url}/login", data=form) as response:
                 assert response.status == 200, await response.text()
-            async with http.get(f"{url}/p/demo") as response:
+            async with http.get(f"{demo.url}/p/demo") as response:
                 page = html(await response.text())
         badge = page.select_one("#integration-status .badge").get_text(strip=True)
         assert badge == "Configured"
-        assert f"{url}/login" in log.read_text()
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        assert f"{demo.url}/login" in demo.output()

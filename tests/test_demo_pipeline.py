@@ -6,12 +6,6 @@ Asana."""
 from __future__ import annotations
 
 import asyncio
-import os
-import re
-import signal
-import subprocess
-import sys
-from pathlib import Path
 
 import aiohttp
 import asyncpg
@@ -19,11 +13,7 @@ import pytest
 
 from app.integrations.asana.client import AsanaClient
 from app.sandbox.runner import ASANA_TOKEN
-from tests.test_demo import _free_port
-
-ROOT = Path(__file__).resolve().parents[1]
-ASANA_URL = re.compile(r"(http://127\.0\.0\.1:\d+/api/1\.0)")
-PATIENCE_SECONDS = 90
+from tests.support.demo_process import PATIENCE_SECONDS, running_demo
 
 
 async def _status(database_url: str, name: str) -> str | None:
@@ -38,65 +28,37 @@ async def _status(database_url: str, name: str) -> str | None:
 async def test_the_demo_carries_a_new_asana_task_to_deployed_with_no_human_step(
     database_url, tmp_path
 ):
-    port = _free_port()
-    env = dict(
-        os.environ,
-        DATABASE_URL=database_url,
-        AUTOFLOW_DATA_DIR=str(tmp_path / "data"),
-        AUTOFLOW_PORT=str(port),
-        AUTOFLOW_LOG_LEVEL="WARNING",
-    )
-    log = tmp_path / "demo.log"
-    with open(log, "w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "demo"], cwd=ROOT, env=env, stdout=out, stderr=out
-        )
-    try:
-        asana_url = None
+    async with running_demo(database_url, tmp_path) as demo, aiohttp.ClientSession() as http:
+        asana = AsanaClient(http, ASANA_TOKEN, base_url=demo.asana_url())
+        [workspace] = await asana.list_workspaces()
+        [project] = await asana.list_projects(workspace.gid)
+        fields = {f.name: f for f in await asana.list_project_custom_fields(project.gid)}
+        yes = next(o for o in fields["AutoTask"].enum_options if o.name == "Yes")
+        repo = next(o for o in fields["Repo"].enum_options if o.name == "sandbox-org/demo")
+        # The webhooks are being set up by the worker: create the task once they exist.
         for _ in range(PATIENCE_SECONDS * 10):
-            assert process.poll() is None, log.read_text()
-            if "password:" in log.read_text():
-                asana_url = ASANA_URL.search(log.read_text()).group(1)
+            if await asana.list_webhooks(workspace.gid, resource_gid=project.gid):
                 break
             await asyncio.sleep(0.1)
-        assert asana_url, log.read_text()
-        async with aiohttp.ClientSession() as http:
-            asana = AsanaClient(http, ASANA_TOKEN, base_url=asana_url)
-            [workspace] = await asana.list_workspaces()
-            [project] = await asana.list_projects(workspace.gid)
-            fields = {f.name: f for f in await asana.list_project_custom_fields(project.gid)}
-            yes = next(o for o in fields["AutoTask"].enum_options if o.name == "Yes")
-            repo = next(o for o in fields["Repo"].enum_options if o.name == "sandbox-org/demo")
-            # The webhooks are being set up by the worker: create the task once they exist.
-            for _ in range(PATIENCE_SECONDS * 10):
-                if await asana.list_webhooks(workspace.gid, resource_gid=project.gid):
-                    break
-                await asyncio.sleep(0.1)
-            await asyncio.sleep(1)  # the handshake completes while the create call returns
-            name = "Try the demo"
-            created = await asana.create_task(
-                project.gid,
-                name,
-                notes="Make the demo do something.",
-                custom_fields={fields["AutoTask"].gid: yes.gid, fields["Repo"].gid: repo.gid},
-            )
-            reached = None
-            for _ in range(PATIENCE_SECONDS * 10):
-                assert process.poll() is None, log.read_text()
-                reached = await _status(database_url, name)
-                # The autopilot merges the agent's PR and passes CI on the merge commit.
-                if reached == "DEPLOYED":
-                    break
-                await asyncio.sleep(0.1)
-            assert reached == "DEPLOYED", (reached, log.read_text())
-            for _ in range(PATIENCE_SECONDS * 10):
-                if (await asana.get_task(created.gid)).completed:
-                    break
-                await asyncio.sleep(0.1)
-            assert (await asana.get_task(created.gid)).completed
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        await asyncio.sleep(1)  # the handshake completes while the create call returns
+        name = "Try the demo"
+        created = await asana.create_task(
+            project.gid,
+            name,
+            notes="Make the demo do something.",
+            custom_fields={fields["AutoTask"].gid: yes.gid, fields["Repo"].gid: repo.gid},
+        )
+        reached = None
+        for _ in range(PATIENCE_SECONDS * 10):
+            demo.assert_alive()
+            reached = await _status(database_url, name)
+            # The autopilot merges the agent's PR and passes CI on the merge commit.
+            if reached == "DEPLOYED":
+                break
+            await asyncio.sleep(0.1)
+        assert reached == "DEPLOYED", (reached, demo.output())
+        for _ in range(PATIENCE_SECONDS * 10):
+            if (await asana.get_task(created.gid)).completed:
+                break
+            await asyncio.sleep(0.1)
+        assert (await asana.get_task(created.gid)).completed
