@@ -102,8 +102,8 @@ async def start_import(slug: str) -> Response:
 @login_required
 async def creating(slug: str) -> Response:
     access = await project_for(slug)
-    titles = await task_requests.pending_creations(access.id)
-    response = await fragment("_task_creating.html", access=access, creating=titles)
+    region = await task_view.creating_region(access.id)
+    response = await fragment("_task_creating.html", access=access, **region)
     return _events(response, changed=True)
 
 
@@ -129,8 +129,8 @@ async def create(slug: str) -> Response:
         return redirect(f"/p/{access.slug}", 303)
     response = await fragment("_task_create.html", **await task_view.create_form(access))
     # The form closes and the waiting list (outside it) starts polling.
-    creating = await task_requests.pending_creations(access.id)
-    oob = await fragment("_task_creating.html", access=access, creating=creating, oob=True)
+    region = await task_view.creating_region(access.id)
+    oob = await fragment("_task_creating.html", access=access, oob=True, **region)
     response.set_data(await response.get_data() + await oob.get_data())
     return _events(response, toast=message)
 

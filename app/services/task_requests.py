@@ -10,6 +10,7 @@ importing the job modules (as `app/jobs/defer.py` does for the shell's jobs).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 from dataclasses import dataclass
@@ -220,6 +221,27 @@ async def queue_new_task(project_id: int, new: NewTask) -> bool:
                 queueing_lock=f"create:{project_id}:{new.request_id}",
             )
         )
+
+
+# How long a creation that failed for good stays on the dashboard.
+FAILED_CREATION_SHOWN_FOR = dt.timedelta(days=1)
+
+
+async def failed_creations(project_id: int, now: dt.datetime) -> list[str]:
+    """Titles of the tasks whose creation in Asana failed for good (retries spent, or an error
+    retrying cannot fix) in the last day, newest first, so that nothing fails silently."""
+    rows = await fetch(
+        """
+        SELECT j.args->'request'->>'title' AS title FROM procrastinate_jobs j
+         WHERE j.lock = $1 AND j.task_name = $2 AND j.status = 'failed'
+           AND (SELECT max(e.at) FROM procrastinate_events e WHERE e.job_id = j.id) > $3
+         ORDER BY j.id DESC
+        """,
+        create_lock(project_id),
+        CREATE_ASANA_TASK,
+        now - FAILED_CREATION_SHOWN_FOR,
+    )
+    return [row["title"] for row in rows]
 
 
 async def pending_creations(project_id: int) -> list[str]:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from app.pipeline.facts import UserActionKind
@@ -50,6 +51,16 @@ async def import_card(access: ProjectAccess) -> dict[str, Any]:
     return {"access": access, "progress": await task_imports.latest(access.id)}
 
 
+async def creating_region(project_id: int) -> dict[str, Any]:
+    """What `_task_creating.html` shows: creations under way, and those that failed lately."""
+    return {
+        "creating": await task_requests.pending_creations(project_id),
+        "failed_creations": await task_requests.failed_creations(
+            project_id, dt.datetime.now(dt.UTC)
+        ),
+    }
+
+
 async def create_form(
     access: ProjectAccess, form: Any = None, errors: dict[str, str] | None = None
 ) -> dict[str, Any]:
@@ -58,7 +69,7 @@ async def create_form(
         "access": access,
         "repos": await project_config.github_repos(access.id),
         "asana_projects": asana.projects,
-        "creating": await task_requests.pending_creations(access.id),
+        **await creating_region(access.id),
         "form": form or {},
         "errors": errors or {},
         "request_id": task_requests.new_action_id(),

@@ -198,3 +198,24 @@ async def test_the_import_progress_counts_pages_and_tasks_then_rests(
     assert "by eddie" in card.get_text()
     assert "Sync started" in again.headers["HX-Trigger"]  # the previous one is over
     assert len(await queued_jobs(IMPORT_JOB)) == 2
+
+
+async def test_a_creation_that_failed_for_good_is_said_on_the_dashboard(configured, signed_in):
+    editor = await signed_in(configured.editor)
+    await editor.post("/partials/p/shop/tasks/new", _form(title="Add a sepia mode"), htmx=True)
+    # The worker spent its retries (here: the job's row goes the way a worker takes it).
+    await fetch(
+        "UPDATE procrastinate_jobs SET status = 'doing' WHERE task_name = $1", CREATE_ASANA_TASK
+    )
+    await fetch(
+        "UPDATE procrastinate_jobs SET status = 'failed' WHERE task_name = $1", CREATE_ASANA_TASK
+    )
+
+    page = await editor.get("/p/shop")
+    polled = await editor.get("/partials/p/shop/tasks/creating", htmx=True)
+
+    for region in (page.select_one("#task-creating"), polled.select_one("#task-creating")):
+        [said] = [li.get_text(" ", strip=True) for li in region.select("[role=alert] li")]
+        assert "Could not create “Add a sepia mode” in Asana" in said
+        # Nothing left to wait for: the region stops polling.
+        assert not region.get("hx-trigger")
