@@ -18,6 +18,7 @@ from typing import Any
 from app.integrations.asana.client import AsanaClient
 from app.integrations.github.client import GitHubClient
 from app.pipeline import effects as fx
+from app.pipeline.facts import asana_time
 from app.services.project_clients import ProjectClients
 
 logger = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ async def perform(
     if isinstance(effect, fx.CompleteAsanaTask | fx.ReopenAsanaTask):
         completed = isinstance(effect, fx.CompleteAsanaTask)
         task = await (await clients.asana()).update_task(effect.asana_gid, completed=completed)
-        return {"completed": task.completed}
+        return {"completed": task.completed, "modified_at": asana_time(task.modified_at)}
     if isinstance(effect, fx.PostAsanaStory):
         asana = await clients.asana()
         if look_first:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -25,6 +25,13 @@ class EnumChoice:
 
     gid: str
     name: str = ""
+
+
+def asana_time(moment: Any) -> str:
+    """An Asana timestamp as one fixed-width UTC text, so two of them compare as text."""
+    if moment is None:
+        return ""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,10 @@ class AsanaTaskSnapshot:
     delivery_id: str | None = None  # the webhook delivery that caused the re-read, if any
     # Whether this snapshot comes from the project import rather than a webhook or a resync.
     imported: bool = False
+    # Asana's `modified_at` of what was read (`asana_time`), "" when unknown: a read taken
+    # before our own completion of the task may be judged after it (the read happens outside
+    # the task's lock), and must not be taken for a person reopening it.
+    modified_at: str = ""
 
     def choices(self, field_gid: str | None) -> tuple[EnumChoice, ...]:
         return tuple(self.fields.get(field_gid, ())) if field_gid else ()
@@ -68,6 +79,7 @@ class AsanaTaskSnapshot:
             project_gids=tuple(m.project_gid for m in task.memberships),
             delivery_id=delivery_id,
             imported=imported,
+            modified_at=asana_time(getattr(task, "modified_at", None)),
         )
 
 

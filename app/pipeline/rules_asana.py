@@ -19,14 +19,22 @@ def on_asana_snapshot(draft: Draft, snap: AsanaTaskSnapshot) -> None:
     if snap.delivery_id:
         draft.event(EventType.ASANA_WEBHOOK_RECEIVED, delivery_id=snap.delivery_id, task=snap.gid)
     first = not state.seen
+    # Read before our own completion landed (reads happen outside the task's lock): its
+    # `completed` is out of date, not a person reopening the task.
+    before_our_completion = bool(
+        state.completed_by_us
+        and snap.modified_at
+        and state.completed_by_us_at
+        and snap.modified_at < state.completed_by_us_at
+    )
     values = {
         "auto_enabled": autotask_on(snap, rules),
         "asana_status": asana_status_of(snap, rules),
         "in_project": in_project(snap, rules),
-        "asana_completed": snap.completed,
+        "asana_completed": state.asana_completed if before_our_completion else snap.completed,
         "permalink": snap.permalink,
     }
-    if state.completed_by_us and not snap.completed:
+    if state.completed_by_us and not snap.completed and not before_our_completion:
         # Someone reopened the task we completed: from now on it is theirs to close.
         values["completed_by_us"] = False
     changed = sorted(k for k, v in values.items() if getattr(state, k) != v)

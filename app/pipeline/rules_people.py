@@ -149,7 +149,12 @@ def on_effect_done(draft: Draft, done: EffectDone) -> None:
         on_issue_created(draft, IssueCreated(done.key, repo, done.ref["number"], url))
     elif done.kind == CompleteAsanaTask.kind:
         if not (state.completed_by_us and state.asana_completed):
-            draft.update(completed_by_us=True, asana_completed=True)
+            at = done.ref.get("modified_at")
+            draft.update(
+                completed_by_us=True,
+                asana_completed=True,
+                completed_by_us_at=at if isinstance(at, str) else "",
+            )
             draft.event(EventType.ASANA_COMPLETED_SET, Source.SYSTEM, key=done.key)
     elif done.kind == ReopenAsanaTask.kind:
         if state.completed_by_us or state.asana_completed:

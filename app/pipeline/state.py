@@ -105,6 +105,9 @@ class TaskState:
     ci_verdict: str = ""
     completed_by_us: bool = False
     asana_completed: bool = False
+    # Asana's modified_at (facts.asana_time) of our own completion: a read older than it says
+    # nothing about a person reopening the task.
+    completed_by_us_at: str = ""
     paused: bool = False  # the paused label is on the issue (or planned to be)
     pause_round: int = 0
     cancel_round: int = 0

@@ -68,6 +68,7 @@ def snapshot(
     completed: bool = False,
     projects: tuple[str, ...] = ("p1",),
     delivery_id: str | None = None,
+    modified_at: str = "",
 ) -> AsanaTaskSnapshot:
     fields = {
         AUTOTASK: (EnumChoice(AUTO_ON if auto else AUTO_OFF, "Yes" if auto else "No"),),
@@ -83,6 +84,7 @@ def snapshot(
         fields=fields,
         project_gids=projects,
         delivery_id=delivery_id,
+        modified_at=modified_at,
     )
 
 

@@ -292,3 +292,26 @@ def test_our_other_comments_never_carry_the_agents_trigger():
     failed = comments[1].body
     assert "/oc" not in failed.lower()
     assert "https://github.com/acme/%6Fcean/actions/runs/1001/attempts/1" in failed
+
+
+COMPLETED_AT = "2026-11-25T10:00:05.000000Z"
+
+
+@pytest.mark.parametrize(
+    ("read_at", "still_ours"),
+    [
+        pytest.param("2026-11-25T10:00:01.000000Z", True, id="read-before-our-completion"),
+        pytest.param("2026-11-25T10:09:00.000000Z", False, id="reopened-by-a-person-after-it"),
+        pytest.param("", False, id="read-of-unknown-age"),
+    ],
+)
+def test_only_a_read_newer_than_our_completion_can_say_a_person_reopened_the_task(
+    read_at, still_ours
+):
+    result = happy_until_merge().then(run(1))
+    complete = result.last.effects[0]
+    result.then(done(complete, modified_at=COMPLETED_AT), snapshot(modified_at=read_at))
+    assert result.state.completed_by_us is still_ours
+    # And so a red re-run reopens the Asana task only while the completion is still ours.
+    result.then(run(1, attempt=2, conclusion="failure"))
+    assert ("reopen_asana_task" in [e.kind for e in result.last.effects]) is still_ours
