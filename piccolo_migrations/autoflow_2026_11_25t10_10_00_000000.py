@@ -57,7 +57,7 @@ class Task(Table, tablename="tasks", schema=None):
 
 ID = "2026-11-25T10:10:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "True"
+DESCRIPTION = "tasks, taskspecs, task_events, task_effects, ci_runs"
 
 
 async def forwards():

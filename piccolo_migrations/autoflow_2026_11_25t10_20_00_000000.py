@@ -39,7 +39,7 @@ class User(Table, tablename="users", schema=None):
 
 ID = "2026-11-25T10:20:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = ""
+DESCRIPTION = "task_imports"
 
 
 async def forwards():
